@@ -1,0 +1,80 @@
+/**
+ * Buffer pool. A released buffer waits in `pending` until the work recorded so far is
+ * submitted (`onSubmit`), because `queue.writeBuffer` into a buffer that unsubmitted
+ * commands still read would run before them. Free buffers are kept by size class, up to a
+ * byte cap; the oldest are destroyed first when the cap is passed.
+ */
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  private order: GPUBuffer[] = [];
+  pooledBytes = 0;
+  allocatedBytes = 0;
+  peakAllocatedBytes = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly usage: GPUBufferUsageFlags,
+    public capBytes: number,
+  ) {}
+
+  /** Size classes: multiples of 256 bytes, then steps of 1/8 of a power of two (<= 12.5% waste). */
+  static sizeClass(bytes: number): number {
+    const b = Math.max(256, Math.ceil(bytes / 256) * 256);
+    if (b <= 4096) return b;
+    const step = 2 ** (Math.floor(Math.log2(b)) - 3);
+    return Math.ceil(b / step) * step;
+  }
+
+  acquire(bytes: number, label: string): GPUBuffer {
+    const size = BufferPool.sizeClass(bytes);
+    const list = this.free.get(size);
+    const reused = list?.pop();
+    if (reused) {
+      this.pooledBytes -= size;
+      const i = this.order.indexOf(reused);
+      if (i >= 0) this.order.splice(i, 1);
+      reused.label = label;
+      return reused;
+    }
+    const buffer = this.device.createBuffer({ size, usage: this.usage, label });
+    this.allocatedBytes += size;
+    this.peakAllocatedBytes = Math.max(this.peakAllocatedBytes, this.allocatedBytes);
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    this.pending.push(buffer);
+  }
+
+  /** Everything released before this submit may now be reused. */
+  onSubmit(): void {
+    for (const b of this.pending) {
+      const size = b.size;
+      let list = this.free.get(size);
+      if (!list) this.free.set(size, (list = []));
+      list.push(b);
+      this.order.push(b);
+      this.pooledBytes += size;
+    }
+    this.pending = [];
+    this.trim(this.capBytes);
+  }
+
+  /** Destroys pooled buffers, oldest first, until at most `maxBytes` stay pooled. */
+  trim(maxBytes = 0): void {
+    while (this.pooledBytes > maxBytes && this.order.length > 0) {
+      const b = this.order.shift()!;
+      const list = this.free.get(b.size)!;
+      list.splice(list.indexOf(b), 1);
+      this.pooledBytes -= b.size;
+      this.allocatedBytes -= b.size;
+      b.destroy();
+    }
+  }
+
+  destroyAll(): void {
+    this.onSubmit();
+    this.trim(0);
+  }
+}

@@ -1,0 +1,436 @@
+/**
+ * The GPU scheduler: compiles and caches pipelines, records dispatches of many ops into one
+ * command encoder (one compute pass), submits them in batches, and reads results back
+ * asynchronously. Every batch runs inside WebGPU error scopes, so a validation, out-of-memory
+ * or internal error becomes a rejected read that names the ops of the batch and the driver's
+ * message. Nothing is read back until asked.
+ */
+import { DeviceLostError, GpuError, NNError } from '../errors';
+import { BufferPool } from './pool';
+import { composeShader, type ShaderFile } from './shaders';
+
+const UNIFORM_STRIDE = 256;
+const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+const UNIFORM_USAGE = 0x40 | 0x8; // UNIFORM | COPY_DST
+const MAP_READ_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
+
+export interface SchedulerOptions {
+  /** Ops recorded per submit before an automatic flush. */
+  maxOpsPerBatch?: number;
+  /** Byte cap of the buffer pool (freed buffers kept for reuse). */
+  poolCapBytes?: number;
+  /** Fold more than 65,535 workgroups into a 2-D grid (disable only to test the error path). */
+  foldWorkgroups?: boolean;
+  /** Lower the storage binding size used to split work into chunks (tests). */
+  maxBindingBytes?: number;
+}
+
+export interface PipelineHandle {
+  readonly pipeline: GPUComputePipeline;
+  readonly label: string;
+  /** Resolves to the compile/validation error message, or null when the pipeline is valid. */
+  readonly error: Promise<string | null>;
+}
+
+export interface Binding {
+  binding: number;
+  buffer: GPUBuffer;
+  offset?: number;
+  size?: number;
+}
+
+export interface DispatchSpec {
+  /** `<kernel>:<entry>` plus shapes, used in labels and error messages. */
+  label: string;
+  pipeline: PipelineHandle;
+  bindings: Binding[];
+  /** Uniform data (at most 256 bytes), bound at `uniformBinding`. */
+  uniform?: ArrayBufferView;
+  uniformBinding?: number;
+  /** Total workgroups of a 1-D launch; folded into 2-D past the per-dimension limit. */
+  workgroups?: number;
+  /** Or an explicit grid. */
+  grid?: [number, number, number?];
+}
+
+/** A set of ops submitted together, and the errors the device reported for them. */
+export class Batch {
+  readonly ops: string[] = [];
+  readonly deps = new Set<Batch>();
+  readonly pipelines = new Set<PipelineHandle>();
+  submitted = false;
+  private resolveSubmitted!: () => void;
+  readonly whenSubmitted = new Promise<void>((r) => (this.resolveSubmitted = r));
+  /** The error of this batch (not of its dependencies); set once the scopes pop. */
+  status: Promise<Error | null> = Promise.resolve(null);
+  private settledOk = false;
+
+  constructor(readonly id: number) {}
+
+  markSubmitted(status: Promise<Error | null>): void {
+    this.status = status;
+    this.submitted = true;
+    this.resolveSubmitted();
+  }
+
+  /** First error of this batch or of any batch whose outputs it read. */
+  async check(): Promise<Error | null> {
+    if (this.settledOk) return null;
+    await this.whenSubmitted;
+    const own = await this.status;
+    if (own) return own;
+    for (const d of this.deps) {
+      const e = await d.check();
+      if (e) return e;
+    }
+    this.settledOk = true;
+    this.deps.clear();
+    return null;
+  }
+}
+
+export class Scheduler {
+  readonly pool: BufferPool;
+  private readonly uniformPool: BufferPool;
+  private readonly stagingPool: BufferPool;
+  private readonly pipelines = new Map<string, PipelineHandle>();
+  private readonly modules = new Map<string, { module: GPUShaderModule; error: Promise<string | null> }>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batch: Batch | null = null;
+  private batchCounter = 0;
+  private uniformStaging: Uint8Array;
+  private uniformBuffer: GPUBuffer | null = null;
+  private uniformUsed = 0;
+  private flushQueued = false;
+  private uncaptured: Error[] = [];
+  private inflight = new Set<Promise<unknown>>();
+  readonly maxOpsPerBatch: number;
+  readonly foldWorkgroups: boolean;
+  readonly maxBindingBytes: number;
+  readonly maxWorkgroupsPerDim: number;
+  lostError: DeviceLostError | null = null;
+  dispatchCount = 0;
+  submitCount = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    options: SchedulerOptions = {},
+  ) {
+    this.maxOpsPerBatch = options.maxOpsPerBatch ?? 256;
+    this.foldWorkgroups = options.foldWorkgroups ?? true;
+    const lim = device.limits;
+    this.maxBindingBytes = Math.min(options.maxBindingBytes ?? Infinity, lim.maxStorageBufferBindingSize);
+    this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
+    this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20);
+    this.uniformPool = new BufferPool(device, UNIFORM_USAGE, 4 * 2 ** 20);
+    this.stagingPool = new BufferPool(device, MAP_READ_USAGE, 64 * 2 ** 20);
+    this.uniformStaging = new Uint8Array(UNIFORM_STRIDE * this.maxOpsPerBatch);
+    device.addEventListener('uncapturederror', (ev) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.uncaptured.push(toGpuError(err, 'uncaptured error'));
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  assertUsable(op: string): void {
+    if (this.lostError) throw new DeviceLostError(`${op}: ${this.lostError.message}`);
+  }
+
+  // ---------------------------------------------------------------- pipelines
+
+  /** Compiles (once) the shader made of `parts` and returns the pipeline for `entry`. */
+  pipeline(parts: readonly ShaderFile[], entry: string, constants: Record<string, number> = {}, label?: string): PipelineHandle {
+    const shader = composeShader(parts);
+    const ckeys = Object.keys(constants).sort();
+    const key = `${shader.key}|${entry}|${ckeys.map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
+
+    let mod = this.modules.get(shader.key);
+    if (!mod) {
+      this.device.pushErrorScope('validation');
+      const module = this.device.createShaderModule({ code: shader.code, label: parts[parts.length - 1].file });
+      const scope = this.device.popErrorScope();
+      const error = (async () => {
+        const info = await module.getCompilationInfo();
+        const errors = info.messages.filter((m) => m.type === 'error');
+        if (errors.length > 0) {
+          return errors
+            .map((m) => {
+              const at = shader.locate(m.lineNum);
+              return `${at.file.endsWith('.wgsl') ? 'shaders/' + at.file : at.file}:${at.line}:${m.linePos}: ${m.message}`;
+            })
+            .join('\n');
+        }
+        const e = await scope;
+        return e ? e.message : null;
+      })();
+      error.catch(() => undefined);
+      mod = { module, error };
+      this.modules.set(shader.key, mod);
+    }
+    this.device.pushErrorScope('validation');
+    const pipeline = this.device.createComputePipeline({
+      layout: 'auto',
+      compute: { module: mod.module, entryPoint: entry, constants },
+      label: name,
+    });
+    const scope = this.device.popErrorScope();
+    const moduleError = mod.error;
+    const error = (async () => (await moduleError) ?? (await scope)?.message ?? null)();
+    error.catch(() => undefined);
+    const handle: PipelineHandle = { pipeline, label: name, error };
+    this.pipelines.set(key, handle);
+    return handle;
+  }
+
+  /** Waits for a pipeline's compilation and throws its error message, naming `op`. */
+  async checkPipeline(op: string, handle: PipelineHandle): Promise<void> {
+    const err = await handle.error;
+    if (err) throw new GpuError(`${op}: shader failed to compile:\n${err}`, 'validation');
+  }
+
+  // ---------------------------------------------------------------- recording
+
+  private openBatch(): Batch {
+    if (this.batch) return this.batch;
+    this.batch = new Batch(++this.batchCounter);
+    this.device.pushErrorScope('internal');
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    return this.batch;
+  }
+
+  /** The batch that the next recorded op belongs to. */
+  currentBatch(): Batch {
+    return this.openBatch();
+  }
+
+  private getEncoder(): GPUCommandEncoder {
+    this.openBatch();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: `webgpu-nn batch ${this.batch!.id}` });
+    return this.encoder;
+  }
+
+  private getPass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.getEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Splits a 1-D count of workgroups into a grid within the per-dimension limit. */
+  foldGrid(op: string, workgroups: number): [number, number, number] {
+    const max = this.maxWorkgroupsPerDim;
+    if (workgroups <= max || !this.foldWorkgroups) return [Math.max(1, workgroups), 1, 1];
+    const y = Math.ceil(workgroups / max);
+    if (y > max) throw new NNError(`${op}: ${workgroups} workgroups exceed the ${max} x ${max} grid this adapter allows`);
+    return [Math.ceil(workgroups / y), y, 1];
+  }
+
+  /** Records one dispatch. The shader must bounds-check: folded grids overshoot. */
+  dispatch(spec: DispatchSpec): void {
+    this.assertUsable(spec.label);
+    const batch = this.openBatch();
+    if (batch.ops.length >= this.maxOpsPerBatch) {
+      this.flush();
+      return this.dispatch(spec);
+    }
+    const entries: GPUBindGroupEntry[] = spec.bindings.map((b) => ({
+      binding: b.binding,
+      resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size },
+    }));
+    if (spec.uniform) {
+      if (!this.uniformBuffer) {
+        this.uniformBuffer = this.uniformPool.acquire(this.uniformStaging.byteLength, 'webgpu-nn uniforms');
+      }
+      const offset = this.uniformUsed;
+      const bytes = new Uint8Array(spec.uniform.buffer, spec.uniform.byteOffset, spec.uniform.byteLength);
+      if (bytes.byteLength > UNIFORM_STRIDE) throw new NNError(`${spec.label}: uniform block larger than ${UNIFORM_STRIDE} bytes`);
+      this.uniformStaging.set(bytes, offset);
+      this.uniformUsed += UNIFORM_STRIDE;
+      entries.push({
+        binding: spec.uniformBinding ?? spec.bindings.length,
+        resource: { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16) },
+      });
+    }
+    const grid = spec.grid ?? this.foldGrid(spec.label, spec.workgroups ?? 1);
+    const bindGroup = this.device.createBindGroup({
+      layout: spec.pipeline.pipeline.getBindGroupLayout(0),
+      entries,
+      label: spec.label,
+    });
+    const pass = this.getPass();
+    pass.setPipeline(spec.pipeline.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    batch.ops.push(spec.label);
+    batch.pipelines.add(spec.pipeline);
+    this.dispatchCount++;
+    this.queueFlush();
+  }
+
+  /** Records a buffer-to-buffer copy in order with the dispatches. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.assertUsable('copy');
+    this.endPass();
+    this.getEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.queueFlush();
+  }
+
+  /** Uploads data; ordered before anything recorded but not yet submitted. */
+  write(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array | Int32Array): void {
+    this.assertUsable('write');
+    // writeBuffer from a SharedArrayBuffer view crashes Dawn in Node: copy such data first.
+    const src = data.buffer instanceof ArrayBuffer ? data : data.slice();
+    this.device.queue.writeBuffer(buffer, offset, src.buffer, src.byteOffset, src.byteLength);
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    this.endPass();
+    const encoder = this.encoder;
+    this.encoder = null;
+    if (this.lostError) {
+      batch.markSubmitted(Promise.resolve(this.lostError));
+      return;
+    }
+    if (this.uniformBuffer && this.uniformUsed > 0) {
+      this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformStaging.buffer, 0, this.uniformUsed);
+    }
+    if (encoder) this.device.queue.submit([encoder.finish()]);
+    this.submitCount++;
+    if (this.uniformBuffer) this.uniformPool.release(this.uniformBuffer);
+    this.uniformBuffer = null;
+    this.uniformUsed = 0;
+    const scopes = [this.device.popErrorScope(), this.device.popErrorScope(), this.device.popErrorScope()];
+    const uncaught = this.uncaptured.splice(0);
+    const status = this.describeBatchError(batch, scopes, uncaught);
+    this.track(status);
+    batch.markSubmitted(status);
+    this.pool.onSubmit();
+    this.uniformPool.onSubmit();
+    this.stagingPool.onSubmit();
+  }
+
+  private async describeBatchError(batch: Batch, scopes: Promise<GPUError | null>[], uncaught: Error[]): Promise<Error | null> {
+    let errs: (GPUError | null)[];
+    try {
+      errs = await Promise.all(scopes);
+    } catch (e) {
+      return this.lostError ?? new GpuError(`GPU error scope failed: ${(e as Error).message}`, 'unknown');
+    }
+    const kinds: GpuError['kind'][] = ['validation', 'out-of-memory', 'internal'];
+    const idx = errs.findIndex((e) => e !== null);
+    if (idx < 0 && uncaught.length === 0) return null;
+    if (this.lostError) return this.lostError;
+    const kind = idx >= 0 ? kinds[idx] : 'unknown';
+    const driver = idx >= 0 ? errs[idx]!.message : uncaught.map((e) => e.message).join('\n');
+    const compile: string[] = [];
+    for (const p of batch.pipelines) {
+      const msg = await p.error;
+      if (msg) compile.push(`${p.label}: ${msg}`);
+    }
+    const ops = summarizeOps(batch.ops);
+    const detail = compile.length > 0 ? `shader compilation failed:\n${compile.join('\n')}\n` : '';
+    return new GpuError(`${ops}: GPU ${kind} error: ${detail}${driver}`, kind);
+  }
+
+  private track<T>(p: Promise<T>): void {
+    this.inflight.add(p);
+    p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- buffers
+
+  createStorage(bytes: number, label: string): GPUBuffer {
+    this.assertUsable(label);
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) {
+      throw new NNError(`${label}: needs a buffer of ${bytes} bytes, larger than this adapter's maxBufferSize (${max})`);
+    }
+    return this.pool.acquire(bytes, label);
+  }
+
+  releaseStorage(buffer: GPUBuffer): void {
+    if (this.lostError) return;
+    this.pool.release(buffer);
+  }
+
+  /**
+   * Reads `bytes` from `buffer` once the work recorded so far has run. Many reads may be in
+   * flight; reads recorded in the same tick share one submit.
+   */
+  async read(buffer: GPUBuffer, offset: number, bytes: number, label: string, producer: Batch | null): Promise<ArrayBuffer> {
+    this.assertUsable(label);
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const staging = this.stagingPool.acquire(size, `${label}:readback`);
+    this.copy(buffer, offset, staging, 0, size);
+    const batch = this.batch!;
+    await batch.whenSubmitted;
+    let result: ArrayBuffer;
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
+      result = staging.getMappedRange(0, size).slice(0, bytes);
+      staging.unmap();
+    } catch (e) {
+      if (this.lostError) throw new DeviceLostError(`${label}: ${this.lostError.message}`);
+      const err = await batch.check();
+      throw err ?? new GpuError(`${label}: reading the result back failed: ${(e as Error).message}`, 'unknown');
+    }
+    this.stagingPool.release(staging);
+    const err = (await batch.check()) ?? (producer ? await producer.check() : null);
+    if (err) throw err;
+    return result;
+  }
+
+  /** Resolves when all submitted work has finished and every batch's errors are known. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await Promise.all([...this.inflight]);
+  }
+
+  markLost(message: string): void {
+    this.lostError = new DeviceLostError(message);
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.destroyAll();
+    this.uniformPool.destroyAll();
+    this.stagingPool.destroyAll();
+  }
+}
+
+function toGpuError(err: GPUError, what: string): GpuError {
+  const name = err?.constructor?.name ?? '';
+  const kind = name.includes('Memory') ? 'out-of-memory' : name.includes('Internal') ? 'internal' : 'validation';
+  return new GpuError(`${what}: ${err?.message ?? String(err)}`, kind);
+}
+
+function summarizeOps(ops: string[]): string {
+  const uniq = [...new Set(ops)];
+  const shown = uniq.slice(0, 6).join(', ');
+  return uniq.length > 6 ? `${shown} and ${uniq.length - 6} more ops` : shown || 'copy';
+}

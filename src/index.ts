@@ -1,0 +1,10 @@
+export { createRuntime, Runtime } from './runtime';
+export type { RuntimeOptions, Backend, LostInfo, MemoryInfo, OpSpec, GpuTensor } from './runtime';
+export { Tensor } from './tensor';
+export type { Shape, TensorLike, NestedArray } from './shape';
+export { NNError, GpuError, DeviceLostError, VerifyError } from './errors';
+export { BUILTIN_ACTIVATIONS, findActivation } from './activations/table';
+export type { ActivationSpec, ActivationParams, CustomActivationDefinition } from './activations/types';
+export { ulpDistance, withinTolerance } from './ulp';
+export type { Tolerance } from './ulp';
+export type { AdapterInfo } from './gpu/device';

@@ -1,0 +1,203 @@
+/**
+ * Elementwise activations, forward and backward: shaders/activation.wgsl on the GPU, the
+ * float64 formulas of src/activations/table.ts on the CPU. User activations defined with
+ * `defineActivation` compile into the same kernel (ACTIVATION = 1000).
+ */
+import activationShader from '../../shaders/activation.wgsl?raw';
+import { NNError, formatShape } from '../errors';
+import { BUILTIN_ACTIVATIONS, findActivation } from '../activations/table';
+import type { ActivationParams, ActivationSpec, CustomActivationDefinition, PackedParams } from '../activations/types';
+import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import type { Scheduler } from '../gpu/scheduler';
+import type { GpuTensor, Runtime } from '../runtime';
+import type { Tensor } from '../tensor';
+
+export const CUSTOM_ACTIVATION_ID = 1000;
+const KERNEL: ShaderFile = { file: 'activation.wgsl', code: activationShader };
+const WG = 256;
+
+interface CustomEntry {
+  spec: ActivationSpec;
+  lib: ShaderFile;
+  ulp: number;
+  compiled: Promise<void> | null;
+}
+
+export interface ActivationRegistry {
+  custom: Map<string, CustomEntry>;
+}
+
+export function createActivationRegistry(): ActivationRegistry {
+  return { custom: new Map() };
+}
+
+interface Resolved {
+  spec: ActivationSpec;
+  custom: CustomEntry | null;
+}
+
+function resolve(rt: Runtime, op: string, name: unknown): Resolved {
+  if (typeof name !== 'string') throw new NNError(`${op}: activation name must be a string, got ${typeof name}`);
+  const custom = rt.activations.custom.get(name);
+  if (custom) return { spec: custom.spec, custom };
+  const spec = findActivation(name);
+  if (!spec) {
+    const known = [...BUILTIN_ACTIVATIONS.map((a) => a.name), ...rt.activations.custom.keys()].join(', ');
+    throw new NNError(`${op}: unknown activation '${name}' (known: ${known})`);
+  }
+  return { spec, custom: null };
+}
+
+function shaderParts(custom: CustomEntry | null): ShaderFile[] {
+  return [MATH_LIB, custom ? custom.lib : customStub(), ACTIVATIONS_LIB, KERNEL];
+}
+
+let stub: ShaderFile | null = null;
+function customStub(): ShaderFile {
+  return (stub ??= { file: 'lib/custom_activation.wgsl', code: 'fn custom_forward(x: f32) -> f32 {\n  return x;\n}\n\nfn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return dy;\n}\n' });
+}
+
+/** Records `entry` over `n` elements in chunks that fit the storage binding limit. */
+export function dispatchElementwise(
+  s: Scheduler,
+  label: string,
+  parts: ShaderFile[],
+  entry: string,
+  constants: Record<string, number>,
+  inputs: GpuTensor[],
+  inputBindings: number[],
+  out: GpuTensor,
+  p: PackedParams,
+): void {
+  const n = out.size;
+  if (n === 0) return;
+  const pipeline = s.pipeline(parts, entry, { ...constants, WG }, label.split(' ')[0]);
+  // Chunk offsets must be multiples of 256 bytes (64 floats), sizes multiples of 16 bytes.
+  const chunk = Math.max(64, Math.floor(s.maxBindingBytes / 256) * 64);
+  for (let start = 0; start < n; start += chunk) {
+    const len = Math.min(chunk, n - start);
+    const n4 = Math.ceil(len / 4);
+    const uniform = new ArrayBuffer(32);
+    new Float32Array(uniform, 0, 4).set(p);
+    new Uint32Array(uniform, 16, 1)[0] = n4;
+    const offset = start * 4;
+    const size = n4 * 16;
+    s.dispatch({
+      label,
+      pipeline,
+      bindings: [
+        ...inputs.map((t, i) => ({ binding: inputBindings[i], buffer: t.buffer, offset, size })),
+        { binding: 2, buffer: out.buffer, offset, size },
+      ],
+      uniform: new Uint8Array(uniform),
+      uniformBinding: 3,
+      workgroups: Math.ceil(n4 / WG),
+    });
+  }
+}
+
+function packOrThrow(op: string, spec: ActivationSpec, params: ActivationParams | undefined): PackedParams {
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new NNError(`${op}: params must be an object like {alpha: 0.2}, got ${String(params)}`);
+  }
+  return spec.pack(params);
+}
+
+export function activationForward(rt: Runtime, name: string, x: Tensor, params?: ActivationParams): Tensor {
+  const op = `activation('${String(name)}')`;
+  const { spec, custom } = resolve(rt, op, name);
+  rt.checkTensor(spec.name, x, 'x');
+  const p = packOrThrow(spec.name, spec, params);
+  const label = `${spec.name}.forward ${formatShape(x.shape)}`;
+  return rt.run({
+    op: label,
+    inputs: [x],
+    outputs: [x.shape],
+    tolerance: { ulp: custom?.ulp ?? 4 },
+    gpu: (s, [xt], [y]) => dispatchElementwise(s, label, shaderParts(custom), 'forward', { ACTIVATION: custom ? CUSTOM_ACTIVATION_ID : spec.id }, [xt], [0], y, p),
+    cpu: ([xs], [ys]) => {
+      for (let i = 0; i < xs.length; i++) ys[i] = spec.forward(xs[i], p);
+    },
+  })[0];
+}
+
+export function activationBackward(rt: Runtime, name: string, x: Tensor, dy: Tensor, params?: ActivationParams): Tensor {
+  const op = `activationGrad('${String(name)}')`;
+  const { spec, custom } = resolve(rt, op, name);
+  rt.checkTensor(`${spec.name}.backward`, x, 'x');
+  rt.checkTensor(`${spec.name}.backward`, dy, 'dy');
+  if (x.size !== dy.size || x.shape.length !== dy.shape.length || x.shape.some((d, i) => d !== dy.shape[i])) {
+    throw new NNError(`${spec.name}.backward: expected dy of shape ${formatShape(x.shape)} (the shape of x), got ${formatShape(dy.shape)}`);
+  }
+  const p = packOrThrow(spec.name, spec, params);
+  const label = `${spec.name}.backward ${formatShape(x.shape)}`;
+  return rt.run({
+    op: label,
+    inputs: [x, dy],
+    outputs: [x.shape],
+    tolerance: { ulp: custom?.ulp ?? 4 },
+    gpu: (s, [xt, dyt], [dx]) => dispatchElementwise(s, label, shaderParts(custom), 'backward', { ACTIVATION: custom ? CUSTOM_ACTIVATION_ID : spec.id }, [xt, dyt], [0, 1], dx, p),
+    cpu: ([xs, dys], [dxs]) => {
+      for (let i = 0; i < xs.length; i++) dxs[i] = spec.backward(xs[i], dys[i], p);
+    },
+  })[0];
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function defineCustomActivation(rt: Runtime, name: string, def: CustomActivationDefinition): Promise<void> {
+  const op = `defineActivation('${String(name)}')`;
+  if (typeof name !== 'string' || !NAME_RE.test(name)) throw new NNError(`${op}: the name must be an identifier like 'c2f'`);
+  if (findActivation(name)) throw new NNError(`${op}: '${name}' is a built-in activation; choose another name`);
+  if (rt.activations.custom.has(name)) throw new NNError(`${op}: '${name}' is already defined`);
+  const wgsl = def?.wgsl;
+  const cpu = def?.cpu;
+  if (!wgsl || typeof wgsl.forward !== 'string' || typeof wgsl.backward !== 'string') {
+    throw new NNError(`${op}: expected wgsl: {forward: '<WGSL expression in x>', backward: '<WGSL expression in x, y, dy>'}`);
+  }
+  if (!cpu || typeof cpu.forward !== 'function' || typeof cpu.backward !== 'function') {
+    throw new NNError(`${op}: expected cpu: {forward: (x) => number, backward: (x, y, dy) => number}`);
+  }
+  for (const [k, src] of Object.entries(wgsl)) {
+    if (/[;{}]/.test(src) || src.includes('//') || src.includes('/*')) {
+      throw new NNError(`${op}: wgsl.${k} must be a single WGSL expression (no ';', braces or comments), got '${src}'`);
+    }
+  }
+  const ulp = def.ulp ?? 4;
+  const lib: ShaderFile = {
+    file: `custom activation '${name}'`,
+    code:
+      `fn custom_forward(x: f32) -> f32 {\n  return ${wgsl.forward};\n}\n\n` +
+      `fn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return ${wgsl.backward};\n}\n`,
+  };
+  const spec: ActivationSpec = {
+    name,
+    aliases: [],
+    id: CUSTOM_ACTIVATION_ID,
+    doc: { formula: wgsl.forward, derivative: wgsl.backward },
+    paramNames: [],
+    pack(params) {
+      if (params && Object.keys(params).length > 0) throw new NNError(`${name}: takes no parameters, got ${Object.keys(params).join(', ')}`);
+      return [0, 0, 0, 0];
+    },
+    forward: (x) => cpu.forward(x),
+    backward: (x, dy) => cpu.backward(x, Math.fround(cpu.forward(x)), dy),
+  };
+  const entry: CustomEntry = { spec, lib, ulp, compiled: null };
+  rt.activations.custom.set(name, entry);
+  if (!rt.scheduler) return Promise.resolve();
+  const s = rt.scheduler;
+  const parts = shaderParts(entry);
+  const handles = ['forward', 'backward'].map((e) => s.pipeline(parts, e, { ACTIVATION: CUSTOM_ACTIVATION_ID, WG }, `${name}.${e}`));
+  entry.compiled = (async () => {
+    for (const h of handles) {
+      const err = await h.error;
+      if (err) {
+        rt.activations.custom.delete(name);
+        throw new NNError(`${op}: the WGSL does not compile:\n${err}`);
+      }
+    }
+  })();
+  entry.compiled.catch(() => undefined);
+  return entry.compiled;
+}

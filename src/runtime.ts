@@ -1,0 +1,443 @@
+/**
+ * The runtime: owns a device (or the CPU path), makes tensors and runs ops on them.
+ * Every op goes through `run()`, which validates inputs, allocates outputs, records the GPU
+ * work (or computes on the CPU), and under `verify: true` cross-checks GPU against CPU.
+ */
+import { DeviceLostError, NNError, VerifyError, formatShape } from './errors';
+import { acquireDevice, type AdapterInfo, type DeviceOptions } from './gpu/device';
+import { Scheduler, type SchedulerOptions } from './gpu/scheduler';
+import { checkShape, flatten, sameShape, sizeOf, type Shape, type TensorLike } from './shape';
+import { Tensor, type TensorOwner } from './tensor';
+import { findMismatch, type Tolerance } from './ulp';
+import type { ActivationParams, CustomActivationDefinition } from './activations/types';
+import { activationBackward, activationForward, defineCustomActivation, type ActivationRegistry, createActivationRegistry } from './kernels/activation';
+
+export type Backend = 'webgpu' | 'cpu';
+
+export interface RuntimeOptions extends DeviceOptions, SchedulerOptions {
+  /** `'webgpu'` (default) or `'cpu'` (the float64-rounded-to-float32 reference path). */
+  backend?: Backend;
+  /** Run every op on both paths and reject reads when they disagree. */
+  verify?: boolean;
+}
+
+export interface LostInfo {
+  reason: string;
+  message: string;
+}
+
+export interface MemoryInfo {
+  /** Tensors created and not yet disposed. */
+  liveTensors: number;
+  /** Bytes held by live tensors. */
+  bytesInUse: number;
+  /** Bytes of freed buffers kept for reuse. */
+  pooledBytes: number;
+  /** All GPU bytes this runtime holds in buffers (in use + pooled + staging). */
+  allocatedBytes: number;
+  /** Highest `allocatedBytes` seen. */
+  peakBytes: number;
+}
+
+/** A GPU view of a tensor handed to kernels. */
+export interface GpuTensor {
+  buffer: GPUBuffer;
+  size: number;
+  shape: readonly number[];
+}
+
+/** What an op gives `run()`: its GPU recording and its CPU twin. */
+export interface OpSpec {
+  /** Op name for errors and labels, e.g. `sigmoid.forward`. */
+  op: string;
+  inputs: readonly Tensor[];
+  outputs: readonly Shape[];
+  /** Records the dispatches that write `outputs` from `inputs`. */
+  gpu(s: Scheduler, inputs: GpuTensor[], outputs: GpuTensor[]): void;
+  /** Computes the same on the CPU (float64 math, stored as float32). */
+  cpu(inputs: Float32Array[], outputs: Float32Array[]): void;
+  /** Bound used by `verify: true` (default 4 ULP). */
+  tolerance?: Tolerance;
+}
+
+let runtimeIds = 0;
+
+export class Runtime implements TensorOwner {
+  readonly id = ++runtimeIds;
+  readonly verify: boolean;
+  /** Resolves when the device is lost (after `dispose()` too), with the reason. */
+  lost: Promise<LostInfo>;
+  /** @internal */
+  scheduler: Scheduler | null;
+  /** @internal */
+  readonly activations: ActivationRegistry;
+  private live = new Set<Tensor>();
+  private bytesInUse = 0;
+  private scopes: Set<Tensor>[] = [];
+  private verifyChecks = new Set<Promise<void>>();
+  private verifyFailure: VerifyError | null = null;
+  private disposedFlag = false;
+  private resolveLost: (info: LostInfo) => void = () => undefined;
+  private cpuPeak = 0;
+
+  /** @internal Use `createRuntime()`. */
+  constructor(
+    readonly backend: Backend,
+    public adapterInfo: AdapterInfo | null,
+    device: GPUDevice | null,
+    private readonly options: RuntimeOptions,
+  ) {
+    this.verify = backend === 'webgpu' && !!options.verify;
+    this.activations = createActivationRegistry();
+    this.lost = new Promise(() => undefined);
+    this.scheduler = null;
+    if (device) this.attach(device);
+  }
+
+  private attach(device: GPUDevice): void {
+    const scheduler = new Scheduler(device, this.options);
+    this.scheduler = scheduler;
+    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    device.lost.then((info) => {
+      const reason = this.disposedFlag ? 'destroyed' : String(info.reason ?? 'unknown');
+      const message = `the GPU device was lost (${reason}${info.message ? `: ${info.message}` : ''}); call runtime.recover() for a fresh device and re-upload tensors`;
+      scheduler.markLost(message);
+      if (this.scheduler === scheduler) this.resolveLost({ reason, message });
+    });
+  }
+
+  /** The GPU device (undefined on the CPU backend). */
+  get device(): GPUDevice | undefined {
+    return this.scheduler?.device;
+  }
+
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  // ------------------------------------------------------------------ tensors
+
+  /** A float32 tensor from numbers, a flat or typed array (with `shape`), or nested arrays. */
+  tensor(values: TensorLike, shape?: Shape): Tensor {
+    this.assertOpen('tensor');
+    const flat = flatten('tensor', values);
+    let finalShape: Shape = flat.shape;
+    if (shape !== undefined) {
+      checkShape('tensor', shape);
+      if (sizeOf(shape) !== flat.data.length) {
+        throw new NNError(`tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values, got ${flat.data.length}`);
+      }
+      finalShape = shape;
+    }
+    return this.fromData(flat.data, finalShape, 'tensor');
+  }
+
+  /** A tensor of zeros. */
+  zeros(shape: Shape): Tensor {
+    this.assertOpen('zeros');
+    checkShape('zeros', shape);
+    return this.fromData(new Float32Array(sizeOf(shape)), shape, 'zeros');
+  }
+
+  /** @internal Takes ownership of `data`. */
+  fromData(data: Float32Array, shape: Shape, label: string): Tensor {
+    const t = this.allocate(shape, label);
+    if (t.storage.kind === 'cpu') t.storage.data.set(data);
+    else if (data.length > 0) this.scheduler!.write(t.storage.buffer, 0, data);
+    return t;
+  }
+
+  /** @internal A tensor with uninitialised storage. */
+  allocate(shape: Shape, label: string): Tensor {
+    const size = sizeOf(shape);
+    const bytes = Math.max(16, Math.ceil(size / 4) * 16);
+    let t: Tensor;
+    if (this.scheduler) {
+      const buffer = this.scheduler.createStorage(bytes, `${label}${formatShape(shape)}`);
+      t = new Tensor(this, shape, { kind: 'gpu', buffer, scheduler: this.scheduler, producer: null });
+    } else {
+      t = new Tensor(this, shape, { kind: 'cpu', data: new Float32Array(size) });
+    }
+    this.live.add(t);
+    this.bytesInUse += bytes;
+    this.cpuPeak = Math.max(this.cpuPeak, this.bytesInUse);
+    this.scopes[this.scopes.length - 1]?.add(t);
+    return t;
+  }
+
+  /** @internal */
+  releaseTensor(t: Tensor): void {
+    if (!this.live.delete(t)) return;
+    this.bytesInUse -= Math.max(16, Math.ceil(t.size / 4) * 16);
+    for (const s of this.scopes) s.delete(t);
+    if (t.storage.kind === 'gpu' && t.storage.scheduler === this.scheduler) {
+      this.scheduler.releaseStorage(t.storage.buffer);
+    }
+  }
+
+  /** @internal */
+  async readTensor(t: Tensor): Promise<Float32Array> {
+    this.checkTensor('read', t);
+    if (this.verify) await this.verified();
+    if (t.storage.kind === 'cpu') return t.storage.data.slice();
+    const { buffer, producer, scheduler } = t.storage;
+    const label = `read tensor #${t.id} ${formatShape(t.shape)}`;
+    const bytes = await scheduler.read(buffer, 0, t.size * 4, label, producer);
+    if (this.verify) await this.verified();
+    return new Float32Array(bytes);
+  }
+
+  /** Resolves once all work so far has run; rejects with the first GPU or verify error. */
+  async sync(): Promise<void> {
+    if (this.scheduler) await this.scheduler.sync();
+    await this.verified();
+  }
+
+  private async verified(): Promise<void> {
+    while (this.verifyChecks.size > 0) await Promise.all([...this.verifyChecks]);
+    if (this.verifyFailure) throw this.verifyFailure;
+  }
+
+  /**
+   * Runs `fn` and disposes every tensor it created except those it returns (a tensor, or
+   * tensors inside an array or object). An async `fn` keeps its scope open until it settles.
+   */
+  tidy<T>(fn: () => T): T {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    const finish = (result: unknown): void => {
+      const i = this.scopes.indexOf(scope);
+      if (i >= 0) this.scopes.splice(i, 1);
+      const keep = new Set<Tensor>();
+      collectTensors(result, keep);
+      for (const t of scope) if (!keep.has(t)) t.dispose();
+      // Kept tensors belong to the enclosing scope.
+      const outer = this.scopes[this.scopes.length - 1];
+      if (outer) for (const t of keep) if (scope.has(t)) outer.add(t);
+    };
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      finish(undefined);
+      throw e;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (v) => (finish(v), v),
+        (e) => {
+          finish(undefined);
+          throw e;
+        },
+      ) as T;
+    }
+    finish(result);
+    return result;
+  }
+
+  /** Keeps `t` alive past the enclosing `tidy`. */
+  keep<T extends Tensor>(t: T): T {
+    for (const s of this.scopes) s.delete(t);
+    return t;
+  }
+
+  memory(): MemoryInfo {
+    const s = this.scheduler;
+    return {
+      liveTensors: this.live.size,
+      bytesInUse: this.bytesInUse,
+      pooledBytes: s ? s.pool.pooledBytes : 0,
+      allocatedBytes: s ? s.pool.allocatedBytes : this.bytesInUse,
+      peakBytes: s ? s.pool.peakAllocatedBytes : this.cpuPeak,
+    };
+  }
+
+  /** Destroys pooled buffers beyond `maxBytes` (default: all). */
+  trimPool(maxBytes = 0): void {
+    this.scheduler?.pool.trim(maxBytes);
+  }
+
+  // ------------------------------------------------------------------ running ops
+
+  /** @internal Throws unless `t` is a live tensor of this runtime. */
+  checkTensor(op: string, t: unknown, what = 'input'): asserts t is Tensor {
+    if (!(t instanceof Tensor)) throw new NNError(`${op}: ${what} must be a Tensor, got ${describe(t)}`);
+    if (t.owner !== this) throw new NNError(`${op}: ${what} ${t} belongs to another runtime; tensors cannot be mixed between runtimes`);
+    if (t.disposed) throw new NNError(`${op}: ${what} ${t} was disposed`);
+    if (t.storage.kind === 'gpu' && t.storage.scheduler !== this.scheduler) {
+      throw new DeviceLostError(`${op}: ${what} ${t} lives on a GPU device that was lost; create it again on the recovered runtime`);
+    }
+  }
+
+  private assertOpen(op: string): void {
+    if (this.disposedFlag) throw new NNError(`${op}: the runtime was disposed`);
+    this.scheduler?.assertUsable(op);
+  }
+
+  /** @internal Runs one op on this runtime's backend (and cross-checks under verify). */
+  run(spec: OpSpec): Tensor[] {
+    this.assertOpen(spec.op);
+    spec.inputs.forEach((t, i) => this.checkTensor(spec.op, t, `input ${i}`));
+    const outputs: Tensor[] = [];
+    try {
+      for (const shape of spec.outputs) outputs.push(this.allocate(shape, spec.op));
+      if (!this.scheduler) {
+        spec.cpu(
+          spec.inputs.map((t) => (t.storage as { data: Float32Array }).data),
+          outputs.map((t) => (t.storage as { data: Float32Array }).data),
+        );
+        return outputs;
+      }
+      const s = this.scheduler;
+      const verifyInputs = this.verify ? spec.inputs.map((t) => this.snapshot(t)) : [];
+      const batch = s.currentBatch();
+      for (const t of spec.inputs) {
+        const p = (t.storage as { producer: typeof batch | null }).producer;
+        if (p && p !== batch) batch.deps.add(p);
+      }
+      spec.gpu(s, spec.inputs.map(gpuView), outputs.map(gpuView));
+      const producer = s.currentBatch();
+      for (const t of outputs) (t.storage as { producer: typeof batch | null }).producer = producer;
+      if (this.verify) this.scheduleVerify(spec, verifyInputs, outputs);
+      return outputs;
+    } catch (e) {
+      for (const t of outputs) t.dispose();
+      throw e;
+    }
+  }
+
+  private snapshot(t: Tensor): Promise<Float32Array> {
+    const st = t.storage as { buffer: GPUBuffer; producer: null };
+    return this.scheduler!.read(st.buffer, 0, t.size * 4, `verify input #${t.id}`, null).then((b) => new Float32Array(b));
+  }
+
+  private scheduleVerify(spec: OpSpec, inputs: Promise<Float32Array>[], outputs: Tensor[]): void {
+    const got = outputs.map((t) => this.snapshot(t));
+    const tol = spec.tolerance ?? { ulp: 4 };
+    const check = (async () => {
+      const ins = await Promise.all(inputs);
+      const outs = await Promise.all(got);
+      const refs = spec.outputs.map((shape) => new Float32Array(sizeOf(shape)));
+      spec.cpu(ins, refs);
+      refs.forEach((ref, k) => {
+        const m = findMismatch(outs[k], ref, tol);
+        if (m && !this.verifyFailure) {
+          const bound = 'ulp' in tol ? `${tol.ulp} ULP` : `rtol ${tol.rtol}, atol ${tol.atol}`;
+          this.verifyFailure = new VerifyError(
+            `verify: ${spec.op} output ${k} ${formatShape(spec.outputs[k])}: GPU and CPU disagree at index ${m.index}: ` +
+              `gpu ${m.got}, cpu ${m.ref} (${m.ulp} ULP apart, bound ${bound}; ${m.count} element(s) differ)`,
+          );
+        }
+      });
+    })().catch((e) => {
+      if (!this.verifyFailure) this.verifyFailure = e instanceof VerifyError ? e : new VerifyError(`verify: ${spec.op}: ${(e as Error).message}`);
+    });
+    this.verifyChecks.add(check);
+    check.finally(() => this.verifyChecks.delete(check));
+  }
+
+  // ------------------------------------------------------------------ activations
+
+  /** y = f(x) for a built-in or defined activation; `params` as documented per function. */
+  activation(name: string, x: Tensor, params?: ActivationParams): Tensor {
+    return activationForward(this, name, x, params);
+  }
+
+  /** dx = dy * f'(x). */
+  activationGrad(name: string, x: Tensor, dy: Tensor, params?: ActivationParams): Tensor {
+    return activationBackward(this, name, x, dy, params);
+  }
+
+  /**
+   * Adds an activation from WGSL expressions (in `x`; backward in `x`, `y`, `dy`) and their
+   * CPU twins. Usable at once; the promise rejects if the WGSL does not compile.
+   */
+  defineActivation(name: string, def: CustomActivationDefinition): Promise<void> {
+    return defineCustomActivation(this, name, def);
+  }
+
+  sigmoid(x: Tensor): Tensor { return this.activation('sigmoid', x); }
+  step(x: Tensor, params?: { bipolar?: boolean }): Tensor { return this.activation('step', x, params); }
+  tanh(x: Tensor): Tensor { return this.activation('tanh', x); }
+  relu(x: Tensor): Tensor { return this.activation('relu', x); }
+  identity(x: Tensor): Tensor { return this.activation('identity', x); }
+  linear(x: Tensor, params?: { a?: number; b?: number }): Tensor { return this.activation('linear', x, params); }
+  leakyRelu(x: Tensor, params?: { alpha?: number }): Tensor { return this.activation('leakyRelu', x, params); }
+  relu6(x: Tensor): Tensor { return this.activation('relu6', x); }
+  elu(x: Tensor, params?: { alpha?: number }): Tensor { return this.activation('elu', x, params); }
+  selu(x: Tensor, params?: { alpha?: number; gamma?: number }): Tensor { return this.activation('selu', x, params); }
+  celu(x: Tensor, params?: { alpha?: number }): Tensor { return this.activation('celu', x, params); }
+  softplus(x: Tensor): Tensor { return this.activation('softplus', x); }
+  softsign(x: Tensor): Tensor { return this.activation('softsign', x); }
+  hardSigmoid(x: Tensor, params?: { alpha?: number; beta?: number }): Tensor { return this.activation('hardSigmoid', x, params); }
+  silu(x: Tensor): Tensor { return this.activation('silu', x); }
+  swish(x: Tensor): Tensor { return this.activation('silu', x); }
+  gelu(x: Tensor, params?: { approximate?: 'none' | 'tanh' }): Tensor { return this.activation('gelu', x, params); }
+  mish(x: Tensor): Tensor { return this.activation('mish', x); }
+  hardSwish(x: Tensor): Tensor { return this.activation('hardSwish', x); }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Replaces a lost device with a fresh one. Tensors of the lost device must be re-created. */
+  async recover(): Promise<void> {
+    if (this.backend === 'cpu') return;
+    if (this.disposedFlag) throw new NNError('recover: the runtime was disposed');
+    const old = this.scheduler;
+    const acquired = await acquireDevice(this.options);
+    this.adapterInfo = acquired.info;
+    if (old && !old.lostError) old.device.destroy();
+    for (const t of this.live) if (t.storage.kind === 'gpu') this.live.delete(t);
+    this.bytesInUse = 0;
+    this.attach(acquired.device);
+  }
+
+  /** Frees every buffer and destroys the device. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    for (const t of [...this.live]) t.dispose();
+    if (this.scheduler) {
+      this.scheduler.destroy();
+      this.scheduler.device.destroy();
+    }
+  }
+}
+
+function gpuView(t: Tensor): GpuTensor {
+  const st = t.storage as { buffer: GPUBuffer };
+  return { buffer: st.buffer, size: t.size, shape: t.shape };
+}
+
+function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 4 || v === null || typeof v !== 'object') return;
+  if (v instanceof Tensor) {
+    out.add(v);
+    return;
+  }
+  const values = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+  for (const x of values) collectTensors(x, out, depth + 1);
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+export function sameShapeOrThrow(op: string, a: Tensor, b: Tensor, what: string): void {
+  if (!sameShape(a.shape, b.shape)) {
+    throw new NNError(`${op}: expected ${what} of shape ${formatShape(a.shape)}, got ${formatShape(b.shape)}`);
+  }
+}
+
+/** Creates a runtime on WebGPU (default) or the CPU path. */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const backend = options.backend ?? 'webgpu';
+  if (backend !== 'webgpu' && backend !== 'cpu') {
+    throw new NNError(`createRuntime: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
+  }
+  if (backend === 'cpu') return new Runtime('cpu', null, null, options);
+  const acquired = await acquireDevice(options);
+  return new Runtime('webgpu', acquired.info, acquired.device, options);
+}

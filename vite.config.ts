@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the library build (dist/), the demo pages (demo/) and the tests.
+export default defineConfig({
+  build: {
+    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'index' },
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: { external: ['webgpu', /^node:/] },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // One GPU device per worker; lavapipe uses the CPU, so keep concurrency low.
+    pool: 'forks',
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
