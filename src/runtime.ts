@@ -52,6 +52,12 @@ export interface OpSpec {
   op: string;
   inputs: readonly Tensor[];
   outputs: readonly Shape[];
+  /**
+   * Existing tensors updated in place (weights, optimiser state). They follow the new
+   * outputs in the `outputs` arrays given to `gpu` and `cpu` (on the CPU, with their
+   * current values), and are not returned.
+   */
+  writes?: readonly Tensor[];
   /** Records the dispatches that write `outputs` from `inputs`. */
   gpu(s: Scheduler, inputs: GpuTensor[], outputs: GpuTensor[]): void;
   /** Computes the same on the CPU (float64 math, stored as float32). */
@@ -278,27 +284,27 @@ export class Runtime implements TensorOwner {
   run(spec: OpSpec): Tensor[] {
     this.assertOpen(spec.op);
     spec.inputs.forEach((t, i) => this.checkTensor(spec.op, t, `input ${i}`));
+    const writes = spec.writes ?? [];
+    writes.forEach((t, i) => this.checkTensor(spec.op, t, `updated tensor ${i}`));
     const outputs: Tensor[] = [];
     try {
       for (const shape of spec.outputs) outputs.push(this.allocate(shape, spec.op));
       if (!this.scheduler) {
-        spec.cpu(
-          spec.inputs.map((t) => (t.storage as { data: Float32Array }).data),
-          outputs.map((t) => (t.storage as { data: Float32Array }).data),
-        );
+        const data = (t: Tensor) => (t.storage as { data: Float32Array }).data;
+        spec.cpu(spec.inputs.map(data), [...outputs, ...writes].map(data));
         return outputs;
       }
       const s = this.scheduler;
-      const verifyInputs = this.verify ? spec.inputs.map((t) => this.snapshot(t)) : [];
+      const verifyBefore = this.verify ? [...spec.inputs, ...writes].map((t) => this.snapshot(t)) : [];
       const batch = s.currentBatch();
-      for (const t of spec.inputs) {
+      for (const t of [...spec.inputs, ...writes]) {
         const p = (t.storage as { producer: typeof batch | null }).producer;
         if (p && p !== batch) batch.deps.add(p);
       }
-      spec.gpu(s, spec.inputs.map(gpuView), outputs.map(gpuView));
+      spec.gpu(s, spec.inputs.map(gpuView), [...outputs, ...writes].map(gpuView));
       const producer = s.currentBatch();
-      for (const t of outputs) (t.storage as { producer: typeof batch | null }).producer = producer;
-      if (this.verify) this.scheduleVerify(spec, verifyInputs, outputs);
+      for (const t of [...outputs, ...writes]) (t.storage as { producer: typeof batch | null }).producer = producer;
+      if (this.verify) this.scheduleVerify(spec, verifyBefore, [...outputs, ...writes]);
       return outputs;
     } catch (e) {
       for (const t of outputs) t.dispose();
@@ -311,20 +317,22 @@ export class Runtime implements TensorOwner {
     return this.scheduler!.read(st.buffer, 0, t.size * 4, `verify input #${t.id}`, null).then((b) => new Float32Array(b));
   }
 
-  private scheduleVerify(spec: OpSpec, inputs: Promise<Float32Array>[], outputs: Tensor[]): void {
+  /** `before`: snapshots of the inputs, then of the in-place tensors, taken before the op. */
+  private scheduleVerify(spec: OpSpec, before: Promise<Float32Array>[], outputs: Tensor[]): void {
     const got = outputs.map((t) => this.snapshot(t));
     const tol = spec.tolerance ?? { ulp: 4 };
+    const nIn = spec.inputs.length;
     const check = (async () => {
-      const ins = await Promise.all(inputs);
+      const snaps = await Promise.all(before);
       const outs = await Promise.all(got);
-      const refs = spec.outputs.map((shape) => new Float32Array(sizeOf(shape)));
-      spec.cpu(ins, refs);
+      const refs = [...spec.outputs.map((shape) => new Float32Array(sizeOf(shape))), ...snaps.slice(nIn)];
+      spec.cpu(snaps.slice(0, nIn), refs);
       refs.forEach((ref, k) => {
         const m = findMismatch(outs[k], ref, tol);
         if (m && !this.verifyFailure) {
           const bound = 'ulp' in tol ? `${tol.ulp} ULP` : `rtol ${tol.rtol}, atol ${tol.atol}`;
           this.verifyFailure = new VerifyError(
-            `verify: ${spec.op} output ${k} ${formatShape(spec.outputs[k])}: GPU and CPU disagree at index ${m.index}: ` +
+            `verify: ${spec.op} output ${k} ${formatShape(outputs[k].shape)}: GPU and CPU disagree at index ${m.index}: ` +
               `gpu ${m.got}, cpu ${m.ref} (${m.ulp} ULP apart, bound ${bound}; ${m.count} element(s) differ)`,
           );
         }
