@@ -104,6 +104,7 @@ export class Runtime implements TensorOwner {
     const scheduler = new Scheduler(device, this.options);
     this.scheduler = scheduler;
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    // Registered before any other handler, so the scheduler knows first.
     device.lost.then((info) => {
       const reason = this.disposedFlag ? 'destroyed' : String(info.reason ?? 'unknown');
       const message = `the GPU device was lost (${reason}${info.message ? `: ${info.message}` : ''}); call runtime.recover() for a fresh device and re-upload tensors`;
@@ -142,7 +143,12 @@ export class Runtime implements TensorOwner {
   zeros(shape: Shape): Tensor {
     this.assertOpen('zeros');
     checkShape('zeros', shape);
-    return this.fromData(new Float32Array(sizeOf(shape)), shape, 'zeros');
+    const t = this.allocate(shape, 'zeros');
+    if (t.storage.kind === 'gpu') {
+      this.scheduler!.clear(t.storage.buffer, 0, Math.max(16, Math.ceil(t.size / 4) * 16));
+      t.storage.producer = this.scheduler!.currentBatch();
+    }
+    return t;
   }
 
   /** @internal Takes ownership of `data`. */
@@ -314,7 +320,9 @@ export class Runtime implements TensorOwner {
 
   private snapshot(t: Tensor): Promise<Float32Array> {
     const st = t.storage as { buffer: GPUBuffer; producer: null };
-    return this.scheduler!.read(st.buffer, 0, t.size * 4, `verify input #${t.id}`, null).then((b) => new Float32Array(b));
+    const p = this.scheduler!.read(st.buffer, 0, t.size * 4, `verify tensor #${t.id}`, null).then((b) => new Float32Array(b));
+    p.catch(() => undefined); // awaited by the check; avoid an unhandled rejection meanwhile
+    return p;
   }
 
   /** `before`: snapshots of the inputs, then of the in-place tensors, taken before the op. */

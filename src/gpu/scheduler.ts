@@ -286,6 +286,14 @@ export class Scheduler {
     this.queueFlush();
   }
 
+  /** Records a fill with zeros, in order with the dispatches. */
+  clear(buffer: GPUBuffer, offset: number, bytes: number): void {
+    this.assertUsable('clear');
+    this.endPass();
+    this.getEncoder().clearBuffer(buffer, offset, Math.ceil(bytes / 4) * 4);
+    this.queueFlush();
+  }
+
   /** Uploads data; ordered before anything recorded but not yet submitted. */
   write(buffer: GPUBuffer, offset: number, data: Float32Array | Uint32Array | Int32Array): void {
     this.assertUsable('write');
@@ -394,6 +402,8 @@ export class Scheduler {
       result = staging.getMappedRange(0, size).slice(0, bytes);
       staging.unmap();
     } catch (e) {
+      // A destroyed device rejects the map before its `lost` promise settles: give it a moment.
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
       if (this.lostError) throw new DeviceLostError(`${label}: ${this.lostError.message}`);
       const err = await batch.check();
       throw err ?? new GpuError(`${label}: reading the result back failed: ${(e as Error).message}`, 'unknown');
