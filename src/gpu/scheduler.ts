@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   foldWorkgroups?: boolean;
   /** Lower the storage binding size used to split work into chunks (tests). */
   maxBindingBytes?: number;
+  /** Invocations per workgroup of the elementwise kernels (default 256). */
+  workgroupSize?: number;
 }
 
 export interface PipelineHandle {
@@ -109,6 +111,7 @@ export class Scheduler {
   readonly foldWorkgroups: boolean;
   readonly maxBindingBytes: number;
   readonly maxWorkgroupsPerDim: number;
+  readonly workgroupSize: number;
   lostError: DeviceLostError | null = null;
   dispatchCount = 0;
   submitCount = 0;
@@ -122,6 +125,7 @@ export class Scheduler {
     const lim = device.limits;
     this.maxBindingBytes = Math.min(options.maxBindingBytes ?? Infinity, lim.maxStorageBufferBindingSize);
     this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
+    this.workgroupSize = options.workgroupSize ?? 256;
     this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20);
     this.uniformPool = new BufferPool(device, UNIFORM_USAGE, 4 * 2 ** 20);
     this.stagingPool = new BufferPool(device, MAP_READ_USAGE, 64 * 2 ** 20);

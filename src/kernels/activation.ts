@@ -14,7 +14,6 @@ import type { Tensor } from '../tensor';
 
 export const CUSTOM_ACTIVATION_ID = 1000;
 const KERNEL: ShaderFile = { file: 'activation.wgsl', code: activationShader };
-const WG = 256;
 
 interface CustomEntry {
   spec: ActivationSpec;
@@ -71,6 +70,7 @@ export function dispatchElementwise(
 ): void {
   const n = out.size;
   if (n === 0) return;
+  const WG = s.workgroupSize;
   const pipeline = s.pipeline(parts, entry, { ...constants, WG }, label.split(' ')[0]);
   // Chunk offsets must be multiples of 256 bytes (64 floats), sizes multiples of 16 bytes.
   const chunk = Math.max(64, Math.floor(s.maxBindingBytes / 256) * 64);
@@ -188,7 +188,9 @@ export function defineCustomActivation(rt: Runtime, name: string, def: CustomAct
   if (!rt.scheduler) return Promise.resolve();
   const s = rt.scheduler;
   const parts = shaderParts(entry);
-  const handles = ['forward', 'backward'].map((e) => s.pipeline(parts, e, { ACTIVATION: CUSTOM_ACTIVATION_ID, WG }, `${name}.${e}`));
+  const handles = ['forward', 'backward'].map((e) =>
+    s.pipeline(parts, e, { ACTIVATION: CUSTOM_ACTIVATION_ID, WG: s.workgroupSize }, `${name}.${e}`),
+  );
   entry.compiled = (async () => {
     for (const h of handles) {
       const err = await h.error;
