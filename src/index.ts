@@ -8,3 +8,11 @@ export type { ActivationSpec, ActivationParams, CustomActivationDefinition } fro
 export { ulpDistance, withinTolerance } from './ulp';
 export type { Tolerance } from './ulp';
 export type { AdapterInfo } from './gpu/device';
+export type { DenseOptions, DenseForwardOptions, DenseGradOptions, DenseGrads } from './kernels/dense';
+export type { MatmulOptions } from './kernels/matmul';
+export type { SgdOptions } from './kernels/sgd';
+export { Sequential, sequential, Dense, Input, DenseLayer, InputLayer, initializers, Initializer, SGD, sgd, History, setSeed, loadModel, modelFromJSON } from './model/index';
+export type { SequentialArgs, CompileArgs, FitArgs, DenseConfig, InputConfig, Logs, ModelJSON } from './model/index';
+export { lossForward, lossBackward, resolveLossName, LOSS_NAMES, EPSILON } from './kernels/loss';
+export type { LossName, LossOptions, Reduction } from './kernels/loss';
+export type { AxisOptions } from './kernels/softmax';

@@ -11,6 +11,11 @@ import { Tensor, type TensorOwner } from './tensor';
 import { findMismatch, type Tolerance } from './ulp';
 import type { ActivationParams, CustomActivationDefinition } from './activations/types';
 import { activationBackward, activationForward, defineCustomActivation, type ActivationRegistry, createActivationRegistry } from './kernels/activation';
+import { logSoftmax as logSoftmaxOp, logSoftmaxGrad as logSoftmaxGradOp, softmax as softmaxOp, softmaxGrad as softmaxGradOp, type AxisOptions } from './kernels/softmax';
+import { lossBackward, lossForward, type LossOptions } from './kernels/loss';
+import { dense, denseForward, denseGrad, type DenseForwardOptions, type DenseGradOptions, type DenseGrads, type DenseOptions } from './kernels/dense';
+import { matmul, type MatmulOptions } from './kernels/matmul';
+import { sgdUpdate, type SgdOptions } from './kernels/sgd';
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -391,6 +396,34 @@ export class Runtime implements TensorOwner {
   gelu(x: Tensor, params?: { approximate?: 'none' | 'tanh' }): Tensor { return this.activation('gelu', x, params); }
   mish(x: Tensor): Tensor { return this.activation('mish', x); }
   hardSwish(x: Tensor): Tensor { return this.activation('hardSwish', x); }
+
+  // --- dense (src/kernels/dense.ts, matmul.ts, sgd.ts; docs/dense.md)
+
+  /** [M, K] x [K, N] -> [M, N]; `transposeA`: a is [K, M], `transposeB`: b is [N, K]. */
+  matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor { return matmul(this, a, b, opts); }
+  /** y = act(x kernel + bias): x [N, C], kernel [C, K], bias [K] or null. */
+  dense(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseOptions): Tensor { return dense(this, x, kernel, bias, opts); }
+  /** {y, z}: y as `dense`, z = x kernel + bias when `keepPreActivation` (else null). */
+  denseForward(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseForwardOptions): { y: Tensor; z: Tensor | null } { return denseForward(this, x, kernel, bias, opts); }
+  /** {dx, dkernel, dbias} from dy = dL/dy; pass `z` (and `activation`) when one was fused. */
+  denseGrad(x: Tensor, kernel: Tensor, dy: Tensor, opts?: DenseGradOptions): DenseGrads { return denseGrad(this, x, kernel, dy, opts); }
+  /** In place: param -= lr grad, or Keras momentum; lists update two tensors per dispatch. */
+  sgdUpdate(param: Tensor | readonly Tensor[], grad: Tensor | readonly Tensor[], opts: SgdOptions): void { sgdUpdate(this, param, grad, opts); }
+
+  // --- softmax and losses
+
+  /** Softmax over `axis` (default -1, the last). */
+  softmax(x: Tensor, opts?: AxisOptions): Tensor { return softmaxOp(this, x, opts); }
+  /** Log-softmax over `axis` (default -1). */
+  logSoftmax(x: Tensor, opts?: AxisOptions): Tensor { return logSoftmaxOp(this, x, opts); }
+  /** dx from the softmax output y and the upstream gradient dy. */
+  softmaxGrad(y: Tensor, dy: Tensor, opts?: AxisOptions): Tensor { return softmaxGradOp(this, y, dy, opts); }
+  /** dx from the log-softmax output y and the upstream gradient dy. */
+  logSoftmaxGrad(y: Tensor, dy: Tensor, opts?: AxisOptions): Tensor { return logSoftmaxGradOp(this, y, dy, opts); }
+  /** A loss by name (Keras spellings accepted): scalar for 'mean' (default) / 'sum', per-sample for 'none'. */
+  loss(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossForward(this, name, yPred, yTrue, options); }
+  /** Gradient of `loss(name, ...)` w.r.t. yPred, for the same reduction. */
+  lossGrad(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossBackward(this, name, yPred, yTrue, options); }
 
   // ------------------------------------------------------------------ lifecycle
 

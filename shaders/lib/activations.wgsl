@@ -1,18 +1,272 @@
-// PLACEHOLDER
+// Every activation and its derivative, selected by the override ACTIVATION (ids in
+// src/activations/table.ts); p packs the parameters (table.ts `pack`). act_backward returns
+// dy * f'(x). NaN in x or dy gives NaN; kinks take the documented one-sided derivative.
+// Needs math.wgsl and custom_activation.wgsl earlier in the same module.
+
 override ACTIVATION: u32 = 0u;
+
+const TWO_POW_M24: f32 = 5.9604644775390625e-08;  // results built from e * 2^24 stay normal
+
+// a * x + b with a * x = p + pe split exactly (Dekker's product on 12-bit halves): where
+// p + b cancels it is exact, so the result keeps full relative accuracy next to the zero crossing.
+fn act_mul_add(a: f32, x: f32, b: f32) -> f32 {
+  let p = a * x;
+  if (!m_is_finite(p)) { return p + b; }
+  let ah = m_hi12(a);
+  let al = a - ah;
+  let xh = m_hi12(x);
+  let xl = x - xh;
+  let pe = (((ah * xh - m_opaque(p)) + ah * xl) + al * xh) + al * xl;
+  return m_opaque(p + b) + pe;
+}
+
+// v * 2^-24, after the fact: without m_opaque drivers move the constant into the product
+// ((a b) c -> (a c) b), where a * 2^-24 can be subnormal and lose digits.
+fn act_unscale(v: f32) -> f32 { return m_opaque(v) * TWO_POW_M24; }
+
+// alpha * e^x for x <= 0, kept accurate when e^x alone would be subnormal.
+fn act_scaled_exp(alpha: f32, x: f32) -> f32 {
+  return act_unscale(alpha * m_exp_ab(x, 0.0, 24));
+}
+
+// ---- gelu, exact (erf) form: x Phi(x) ----
+fn act_gelu(x: f32) -> f32 {
+  if (abs(x) <= 0.675) { return x * fma(x, m_poly_phi_c(x * x), 0.5); }
+  if (x > 0.0) {
+    if (x > 15.0) { return x; }
+    return x * (1.0 - m_exp_neg_half_sq(x, 0) * m_phi_r(x));
+  }
+  let u = -x;
+  if (u > 15.0) { return -0.0; }
+  return act_unscale((x * m_phi_r(u)) * m_exp_neg_half_sq(u, 24));
+}
+// gelu'(x) = Phi(x) + x phi(x) = 1 - E(x) G(x) for x > 0, E(u) G(u) at x = -u; G = (u - u0) H.
+fn act_gelu_grad(x: f32) -> vec2<f32> {
+  if (x >= -0.35 && x <= 0.675) { return vec2<f32>(0.0, fma(x, m_poly_gelu_k(x * x), 0.5)); }
+  // Around the root x0 = -u0: gelu'(x) / (x - x0) fitted on x in [-1.6, -0.35].
+  let dr = m_opaque(x + M_GELU_U0_HI) + M_GELU_U0_LO;
+  if (dr >= -0.85 && dr <= 0.402) { return vec2<f32>(0.0, dr * m_poly_gelu_droot(dr + 0.25)); }
+  let u = abs(x);
+  if (u > 15.0) { return select(vec2<f32>(0.0, -0.0), vec2<f32>(1.0, 0.0), x > 0.0); }
+  let g = m_gelu_g(u);
+  if (x > 0.0) { return vec2<f32>(1.0, -m_exp_neg_half_sq(u, 0) * g); }
+  return vec2<f32>(0.0, act_unscale(m_exp_neg_half_sq(u, 24) * g));
+}
+
+// ---- gelu, tanh form: 0.5 x (1 + tanh(w / 2)) = x sigmoid(w), w = 2 sqrt(2/pi) (x + 0.044715 x^3) ----
+// w reaches -90 before the result underflows, so it is carried as hi + lo (about 2^-36 relative):
+// a plain float32 w would cost up to |w| ULP.
+const GT_A1: f32 = 1.5957691669464111;     // 2 sqrt(2/pi) = GT_A1 + GT_A2
+const GT_A2: f32 = -4.534068054340423e-08;
+const GT_BH: f32 = 0.07135009765625;       // 2 sqrt(2/pi) 0.044715 = GT_BH (12 bits) + GT_BL
+const GT_BL: f32 = 4.718616310128709e-06;
+const GT_B: f32 = 0.07135481387376785;
+const GT_3BH: f32 = 0.21405029296875;      // 3 GT_B = GT_3BH (12 bits) + GT_3BL
+const GT_3BL: f32 = 1.4155849385133479e-05;
+const GT_3B: f32 = 0.21406444907188416;
+// x (A + b x^2) as hi + lo, b = bh + bl (bh with 12 bits): w for b = B, x w' for b = 3B.
+fn act_gelu_tanh_poly(x: f32, bh: f32, bl: f32, b: f32) -> vec2<f32> {
+  let xh = m_hi12(x);
+  let xl = x - xh;
+  let sh = xh * xh;                                    // x^2 = sh + sl, sh exact
+  let sl = (2.0 * xh + xl) * xl;
+  let shh = m_hi12(sh);
+  let k = m_two_sum(GT_A1, bh * shh);                  // A + b x^2 = k.x + klo
+  let klo = k.y + (GT_A2 + ((bh * (sh - shh) + bl * sh) + b * sl));
+  let kh = m_hi12(k.x);
+  let kl = k.x - kh;
+  return vec2<f32>(xh * kh, ((xh * kl + xl * kh) + xl * kl) + x * klo);
+}
+fn act_gelu_tanh_w(x: f32) -> vec2<f32> { return act_gelu_tanh_poly(x, GT_BH, GT_BL, GT_B); }
+// e^-|w| * 2^24 from w = hi + lo.
+fn act_gelu_tanh_e24(w: vec2<f32>) -> f32 {
+  if (w.x >= 0.0) { return m_exp_ab(-w.x, -w.y, 24); }
+  return m_exp_ab(w.x, w.y, 24);
+}
+fn act_gelu_tanh(x: f32) -> f32 {
+  let xc = clamp(x, -30.0, 30.0);
+  let w = act_gelu_tanh_w(xc);
+  let e24 = act_gelu_tanh_e24(w);
+  let d = 1.0 + e24 * TWO_POW_M24;
+  if (w.x >= 0.0) { return x / d; }
+  return act_unscale((xc * e24) / d);
+}
+fn act_gelu_tanh_grad(x: f32) -> vec2<f32> {
+  // gelu_tanh'(x) - 1/2 is odd: K(x^2) fitted on [0, 0.675].
+  if (x >= -0.353 && x <= 0.675) { return vec2<f32>(0.0, fma(x, m_poly_gelut_k(x * x), 0.5)); }
+  let dr = m_opaque(x - M_GELUT_X0_HI) - M_GELUT_X0_LO;
+  if (dr >= -0.75 && dr <= 0.4) { return vec2<f32>(0.0, dr * m_poly_gelut_droot(dr + 0.1875)); }   // x in [-1.5, -0.35]
+  let xc = clamp(x, -30.0, 30.0);
+  let w = act_gelu_tanh_w(xc);
+  let xdw2 = act_gelu_tanh_poly(xc, GT_3BH, GT_3BL, GT_3B);   // x w'
+  let dw = GT_A1 + fma(GT_3B, xc * xc, GT_A2);
+  let e24 = act_gelu_tanh_e24(w);
+  let e = e24 * TWO_POW_M24;
+  let d = 1.0 + e;
+  // sigmoid(w) + x sigmoid(w) sigmoid(-w) w' = ((1 + e) + x w' e) / (1 + e)^2, e = e^-w (w >= 0);
+  // past x w' = 2 it exceeds 1 and is returned as 1 + e (x w' - 1 - e) / (1 + e)^2.
+  let xdw = xc * dw;
+  if (w.x >= 0.0) {
+    if (xdw >= 2.0) { return vec2<f32>(1.0, m_div_sq_one_plus(e * ((xdw - 1.0) - e), e)); }
+    return vec2<f32>(0.0, m_div_sq_one_plus(fma(xdw, e, d) + m_one_plus_lo(e), e));
+  }
+  // x in [-6, -1.5]: e^w Q(x), Q = f' e^-w fitted in six pieces of width 0.75 (the sum below
+  // keeps only ~3 ULP there).
+  if (x >= -6.0) {
+    var q: f32;
+    if (x >= -2.25) { q = m_poly_gelut_q0(x + 1.875); }
+    else if (x >= -3.0) { q = m_poly_gelut_q1(x + 2.625); }
+    else if (x >= -3.75) { q = m_poly_gelut_q2(x + 3.375); }
+    else if (x >= -4.5) { q = m_poly_gelut_q3(x + 4.125); }
+    else if (x >= -5.25) { q = m_poly_gelut_q4(x + 4.875); }
+    else { q = m_poly_gelut_q5(x + 5.625); }
+    return vec2<f32>(0.0, act_unscale(e24 * q));
+  }
+  let s = (d + xdw2.x) + (xdw2.y + m_one_plus_lo(e));
+  if (e < 1e-20) { return vec2<f32>(0.0, act_unscale(e24 * s)); }
+  return vec2<f32>(0.0, m_e_over_sq(vec2<f32>(e, 0.0)) * s);
+}
+
+// ---- silu: x sigmoid(x) ----
+fn act_silu(x: f32) -> f32 {
+  let xc = max(x, -200.0);
+  let e24 = m_exp_ab(-abs(xc), 0.0, 24);
+  let d = 1.0 + e24 * TWO_POW_M24;
+  if (x >= 0.0) { return x / d; }
+  return act_unscale((xc * e24) / d);
+}
+// silu'(x) = sigmoid(x) (1 + x sigmoid(-x)); root at x0 = -1.27846 divided out.
+fn act_silu_grad(x: f32) -> vec2<f32> {
+  let dr = m_opaque(x - M_SILU_X0_HI) - M_SILU_X0_LO;
+  if (dr >= -0.92 && dr <= 0.42) { return vec2<f32>(0.0, dr * m_poly_silu_droot(dr + 0.25)); }  // x in [-2.2, -0.86]
+  if (x <= 0.0 && x > -0.87) { return vec2<f32>(0.0, m_poly_silu_dmid(x + 0.4375)); }            // fitted on [-0.87, 0]
+  let xc = clamp(x, -200.0, 200.0);
+  let e24 = m_exp_ab(-abs(xc), 0.0, 24);
+  let e = e24 * TWO_POW_M24;
+  let d = 1.0 + e;
+  // x >= 1.5: 1 + e (x - 1 - e) / (1 + e)^2 (above 1, where the sum's ULP would be coarse).
+  if (x >= 1.5) { return vec2<f32>(1.0, m_div_sq_one_plus(e * ((xc - 1.0) - e), e)); }
+  if (x >= 0.0) { return vec2<f32>(0.0, m_div_sq_one_plus(fma(xc, e, d) + m_one_plus_lo(e), e)); }
+  // x < -0.86 away from the root: e^x Q(x), Q = (1 + x + e) / (1 + e)^2, fitted in four
+  // pieces on [-10, -2.2]; below -10 (e < 4.6e-5) Q = (1 + x) + e (-1 - 2x) to float32 accuracy.
+  var q: f32;
+  if (x >= -3.5) { q = m_poly_silu_q0(x + 2.875); }
+  else if (x >= -6.0) { q = m_poly_silu_q1(x + 4.75); }
+  else if (x >= -8.0) { q = m_poly_silu_q2(x + 7.0); }
+  else if (x >= -10.0) { q = m_poly_silu_q3(x + 9.0); }
+  else { q = fma(e, -1.0 - 2.0 * xc, 1.0 + xc); }
+  return vec2<f32>(0.0, act_unscale(e24 * q));
+}
+
+// ---- mish: x tanh(softplus(x)) = x n / (n + 2), n = e^x (e^x + 2) ----
+fn act_mish(x: f32) -> f32 {
+  if (x > 9.5) { return x; }
+  if (x > 0.0) { let e = m_exp(x); let n = e * (e + 2.0); return x * (n / (n + 2.0)); }
+  // x <= 0: tanh(softplus(x)) = e h(e), h(e) = (e + 2) / (e^2 + 2e + 2) fitted on [0, 1].
+  let xc = max(x, -200.0);
+  let e24 = m_exp_ab(xc, 0.0, 24);
+  let e = e24 * TWO_POW_M24;
+  return act_unscale((xc * e24) * m_poly_mish_h(e - 0.5));
+}
+// mish'(x) = e S / (n + 2)^2, S = 4 (1 + x) + e (n + 2 e + 6 + 4 x), e = e^x (x <= 0);
+// with e = e^-x for x > 0: (1 + 2e) / D + 4 x e^2 (1 + e) / D^2, D = 1 + 2e + 2e^2.
+fn act_mish_grad(x: f32) -> vec2<f32> {
+  let dr = m_opaque(x - M_MISH_X0_HI) - M_MISH_X0_LO;
+  if (dr >= -1.0 && dr <= 0.5) { return vec2<f32>(0.0, dr * m_poly_mish_droot(dr + 0.25)); }   // x in [-2.19, -0.69]
+  if (x > 0.0) {
+    let xc = min(x, 200.0);
+    let e = m_exp(-xc);
+    let dd = fma(2.0 * e, 1.0 + e, 1.0);
+    // x >= 1: 1 + 2 e^2 (2x (1 + e) - D) / D^2, the same value written as 1 + small.
+    if (x >= 1.0) { return vec2<f32>(1.0, (2.0 * e * e) * (fma(2.0 * xc, 1.0 + e, -dd) / (dd * dd))); }
+    return vec2<f32>(0.0, m_poly_mish_dpos(x - 0.5));                       // fitted on [0, 1]
+  }
+  if (x > -0.70) { return vec2<f32>(0.0, m_poly_mish_dmid(x + 0.35)); }   // fitted on [-0.70, 0]
+  // x < -2.19: e^x Q(x), Q = S / (n + 2)^2 fitted in four pieces on [-10, -2.19]; below -10
+  // (e < 4.6e-5) Q = (1 + x) + e (-1/2 - x) to float32 accuracy.
+  let xc = max(x, -200.0);
+  let e24 = m_exp_ab(xc, 0.0, 24);
+  let e = e24 * TWO_POW_M24;
+  var q: f32;
+  if (x >= -4.0) { q = m_poly_mish_q0(x + 3.09375); }
+  else if (x >= -5.25) { q = m_poly_mish_q1(x + 4.625); }
+  else if (x >= -6.5) { q = m_poly_mish_q2(x + 5.875); }
+  else if (x >= -10.0) { q = m_poly_mish_q3(x + 8.25); }
+  else { q = fma(e, -0.5 - xc, 1.0 + xc); }
+  return vec2<f32>(0.0, act_unscale(e24 * q));
+}
+
+// dy * (g.x + g.y) for a derivative returned as (1, small) or (0, value): dy + dy * small
+// rounds once in the result's binade instead of in the coarser one just above 1.
+fn act_times(dy: f32, g: vec2<f32>) -> f32 {
+  return select(dy * g.y, fma(dy, g.y, dy), g.x != 0.0);
+}
+
 fn act_forward(x: f32, p: vec4<f32>) -> f32 {
+  if (m_is_nan(x)) { return x; }
   switch ACTIVATION {
-    case 1u: { return 1.0 / (1.0 + nn_exp(-x)); }
-    case 4u: { return select(0.0, x, x > 0.0); }
+    case 0u: { return x; }                                                // identity
+    case 1u: { return act_mul_add(p.x, x, p.y); }                         // linear
+    case 2u: { return select(select(0.0, -1.0, p.x != 0.0), 1.0, x >= 0.0); }  // step
+    case 3u: { return m_sigmoid(x); }
+    case 4u: { return m_tanh(x); }
+    case 5u: { return select(0.0, x, x > 0.0); }                          // relu
+    case 6u: { return select(p.x * x, x, x > 0.0); }                      // leakyRelu
+    case 7u: { return min(max(x, 0.0), 6.0); }                            // relu6
+    case 8u: { return select(p.x * m_expm1(x), x, x > 0.0); }             // elu
+    case 9u: { return select(p.z * m_expm1(x), p.y * x, x > 0.0); }       // selu
+    case 10u: { return select(p.x * m_expm1(x / p.x), x, x > 0.0); }      // celu
+    case 11u: { return max(x, 0.0) + m_log1p(m_exp(-abs(x))); }           // softplus
+    case 12u: {                                                           // softsign
+      if (abs(x) >= 67108864.0) { return m_copysign(1.0, x); }
+      return x / (1.0 + abs(x));
+    }
+    case 13u: { return clamp(act_mul_add(p.x, x, p.y), 0.0, 1.0); }        // hardSigmoid
+    case 14u: { return act_silu(x); }
+    case 15u: { return select(act_gelu(x), act_gelu_tanh(x), p.x != 0.0); }
+    case 16u: { return act_mish(x); }
+    case 17u: {                                                           // hardSwish
+      if (x <= -3.0) { return 0.0; }
+      if (x >= 3.0) { return x; }
+      return x * (x + 3.0) / 6.0;
+    }
     case 1000u: { return custom_forward(x); }
-    default: { return x; }
+    default: { return m_nan(x); }
   }
 }
+
 fn act_backward(x: f32, dy: f32, p: vec4<f32>) -> f32 {
+  if (m_is_nan(x) || m_is_nan(dy)) { return m_nan(x); }
   switch ACTIVATION {
-    case 1u: { let s = 1.0 / (1.0 + nn_exp(-x)); return dy * s * (1.0 - s); }
-    case 4u: { return select(0.0, dy, x > 0.0); }
+    case 0u: { return dy; }
+    case 1u: { return dy * p.x; }
+    case 2u: { return 0.0; }
+    case 3u: {                                           // e / (1 + e)^2, e = e^-|x|
+      return dy * m_e_over_sq(m_exp_hl(-abs(x), 0));
+    }
+    case 4u: {                                           // 4 e / (1 + e)^2, e = e^-2|x|
+      let e24 = m_exp_hl(-2.0 * abs(x), 24);
+      if (e24.x < 1e-23) { return act_unscale(dy * (4.0 * e24.x)); }   // (1 + e)^2 is 1; keep 4 e normal
+      return dy * (4.0 * m_e_over_sq(e24 * TWO_POW_M24));
+    }
+    case 5u: { return select(0.0, dy, x > 0.0); }
+    case 6u: { return select(dy * p.x, dy, x > 0.0); }
+    case 7u: { return select(0.0, dy, x > 0.0 && x < 6.0); }
+    case 8u: { return select(act_scaled_exp(dy * p.x, x), dy, x > 0.0); }
+    case 9u: { return select(act_scaled_exp(dy * p.z, x), dy * p.y, x > 0.0); }
+    case 10u: { return select(dy * m_exp(x / p.x), dy, x > 0.0); }
+    case 11u: { return dy * m_sigmoid(x); }
+    case 12u: { let d = 1.0 + abs(x); return dy / (d * d); }
+    case 13u: { return select(0.0, dy * p.x, x > p.z && x < p.w); }   // (p.z, p.w): where 0 < alpha x + beta < 1
+    case 14u: { return act_times(dy, act_silu_grad(x)); }
+    case 15u: { return act_times(dy, select(act_gelu_grad(x), act_gelu_tanh_grad(x), p.x != 0.0)); }
+    case 16u: { return act_times(dy, act_mish_grad(x)); }
+    case 17u: {
+      if (x <= -3.0) { return 0.0; }
+      if (x >= 3.0) { return dy; }
+      return dy * ((2.0 * x + 3.0) / 6.0);
+    }
     case 1000u: { return custom_backward(x, custom_forward(x), dy); }
-    default: { return dy; }
+    default: { return m_nan(x); }
   }
 }

@@ -29,7 +29,7 @@ const INSTALL_HINT =
   'Vulkan driver: on Linux without a GPU install Mesa\'s lavapipe (Debian: mesa-vulkan-drivers from ' +
   'bookworm-backports; Ubuntu: mesa-vulkan-drivers), or pass {backend: "cpu"} to createRuntime.';
 
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+const OPTIONAL_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[];
 
 /** Dawn's GPU object must outlive every device made from it, or Node crashes; keep them all here. */
 const keepAlive: unknown[] = [];

@@ -32,6 +32,8 @@ export interface PipelineHandle {
   readonly label: string;
   /** Resolves to the compile/validation error message, or null when the pipeline is valid. */
   readonly error: Promise<string | null>;
+  /** Bind group layout 0, fetched once. */
+  readonly layout?: GPUBindGroupLayout;
 }
 
 export interface Binding {
@@ -96,6 +98,7 @@ export class Scheduler {
   private readonly uniformPool: BufferPool;
   private readonly stagingPool: BufferPool;
   private readonly pipelines = new Map<string, PipelineHandle>();
+  private readonly fastPipelines = new Map<string, PipelineHandle>();
   private readonly modules = new Map<string, { module: GPUShaderModule; error: Promise<string | null> }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -148,11 +151,19 @@ export class Scheduler {
 
   /** Compiles (once) the shader made of `parts` and returns the pipeline for `entry`. */
   pipeline(parts: readonly ShaderFile[], entry: string, constants: Record<string, number> = {}, label?: string): PipelineHandle {
-    const shader = composeShader(parts);
+    // Fast path: the same file objects, entry and constants (no text hashing per dispatch).
     const ckeys = Object.keys(constants).sort();
-    const key = `${shader.key}|${entry}|${ckeys.map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const tail = `|${entry}|${ckeys.map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const fastKey = parts.map(fileId).join('+') + tail;
+    const hit = this.fastPipelines.get(fastKey);
+    if (hit) return hit;
+    const shader = composeShader(parts);
+    const key = shader.key + tail;
     const cached = this.pipelines.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.fastPipelines.set(fastKey, cached);
+      return cached;
+    }
     const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
 
     let mod = this.modules.get(shader.key);
@@ -188,8 +199,9 @@ export class Scheduler {
     const moduleError = mod.error;
     const error = (async () => (await moduleError) ?? (await scope)?.message ?? null)();
     error.catch(() => undefined);
-    const handle: PipelineHandle = { pipeline, label: name, error };
+    const handle: PipelineHandle = { pipeline, label: name, error, layout: pipeline.getBindGroupLayout(0) };
     this.pipelines.set(key, handle);
+    this.fastPipelines.set(fastKey, handle);
     return handle;
   }
 
@@ -268,7 +280,7 @@ export class Scheduler {
     }
     const grid = spec.grid ?? this.foldGrid(spec.label, spec.workgroups ?? 1);
     const bindGroup = this.device.createBindGroup({
-      layout: spec.pipeline.pipeline.getBindGroupLayout(0),
+      layout: spec.pipeline.layout ?? spec.pipeline.pipeline.getBindGroupLayout(0),
       entries,
       label: spec.label,
     });
@@ -435,6 +447,14 @@ export class Scheduler {
     this.uniformPool.destroyAll();
     this.stagingPool.destroyAll();
   }
+}
+
+const fileIds = new WeakMap<ShaderFile, number>();
+let nextFileId = 1;
+function fileId(f: ShaderFile): number {
+  let id = fileIds.get(f);
+  if (id === undefined) fileIds.set(f, (id = nextFileId++));
+  return id;
 }
 
 function toGpuError(err: GPUError, what: string): GpuError {

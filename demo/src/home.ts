@@ -1,0 +1,13 @@
+import { el, rendered, startPage } from './common';
+
+const { rt, backend } = await startPage('index');
+const info = document.getElementById('adapter-info')!;
+const a = rt.adapterInfo;
+const rows: [string, string][] = [
+  ['Backend', backend === 'webgpu' ? 'WebGPU' : 'CPU path'],
+  ['Adapter', a ? [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unnamed' : '—'],
+  ['Feature level', a ? a.featureLevel : '—'],
+  ['Features', a ? String(a.features.length) : '—'],
+];
+for (const [k, v] of rows) info.append(el('div', {}, el('dt', { text: k }), el('dd', { text: v })));
+rendered();

@@ -1,0 +1,227 @@
+// Losses over [rows, len] (len = the last axis), one invocation per row, compensated sums.
+//   forward:    out[row] = per-sample loss (LOSS: 0 mse = mean (p-t)^2, 1 mae = mean |p-t|,
+//               2 halfSquaredError = sum (p-t)^2 / 2, 3 binaryCrossentropy (p clipped to
+//               [lo, hi]), 4 binaryCrossentropy from logits, 5 categoricalCrossentropy of
+//               probabilities p / sum(p) clipped to [lo, hi]); terms with t = 0 add nothing to
+//               the cross-entropies; BCE targets outside [0, 1] give NaN.
+//   backward:   dp = scale * d(per-sample loss)/dp (clip derivative 1 inside [lo, hi], 0 outside)
+//   one_hot:    out[row, k] = k == labels[row]; a row whose label is not an integer in [0, len)
+//               is all NaN (so its loss is NaN)
+//   reduce_sum: out[group] = scale * sum of WG * PER inputs (fixed order: deterministic)
+// Requires: lib/softmax_math.wgsl.
+
+override LOSS: u32 = 0u;
+override WG: u32 = 64u;
+override PER: u32 = 16u;
+
+struct Params {
+  rows: u32,
+  len: u32,
+  base_in: u32,
+  base_out: u32,
+  scale: f32,
+  one: f32,
+  lo: f32,
+  hi: f32,
+}
+
+@group(0) @binding(0) var<storage, read> pred: array<f32>;
+@group(0) @binding(1) var<storage, read> tgt: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+var<workgroup> red: array<f32, WG>;
+
+fn bad_target(t: f32) -> bool {
+  return sm_is_nan(t) || t < 0.0 || t > 1.0;
+}
+
+fn clip(p: f32) -> f32 {
+  return min(max(p, params.lo), params.hi);
+}
+
+fn clip_slope(p: f32) -> f32 {
+  return select(0.0, 1.0, p >= params.lo && p <= params.hi);
+}
+
+// per-element term of the losses that are sums over the row
+fn term(p: f32, t: f32) -> f32 {
+  let d = p - t;
+  switch LOSS {
+    case 0u: {
+      return d * d;
+    }
+    case 1u: {
+      return abs(d);
+    }
+    case 2u: {
+      return 0.5 * (d * d);
+    }
+    case 3u: {
+      if (bad_target(t) || sm_is_nan(p)) {
+        return sm_nan();
+      }
+      let c = clip(p);
+      return -(t * sm_log(c) + (1.0 - t) * sm_log1p(-c));
+    }
+    default: {
+      if (bad_target(t) || sm_is_nan(p)) {
+        return sm_nan();
+      }
+      // max(z, 0) - z t + log1p(exp(-|z|)), each part >= 0
+      let lin = select(p * (1.0 - t), -p * t, p < 0.0);
+      return lin + sm_log1p(sm_exp(-abs(p)));
+    }
+  }
+}
+
+fn term_grad(p: f32, t: f32) -> f32 {
+  let d = p - t;
+  switch LOSS {
+    case 0u: {
+      return 2.0 * d;
+    }
+    case 1u: {
+      return sign(d);
+    }
+    case 2u: {
+      return d;
+    }
+    case 3u: {
+      if (bad_target(t) || sm_is_nan(p)) {
+        return sm_nan();
+      }
+      let c = clip(p);
+      return clip_slope(p) * (c - t) / (c * (1.0 - c));
+    }
+    default: {
+      if (bad_target(t) || sm_is_nan(p)) {
+        return sm_nan();
+      }
+      let e = sm_exp(-abs(p));
+      let sig = select(1.0 / (1.0 + e), e / (1.0 + e), p < 0.0);
+      return sig - t;
+    }
+  }
+}
+
+fn row_sum_p(start: u32, n: u32) -> f32 {
+  var acc = vec2<f32>(0.0);
+  for (var k = 0u; k < n; k++) {
+    acc = sm_sum_add(acc, pred[start + k], params.one);
+  }
+  return sm_sum_value(acc);
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>,
+           @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (row >= params.rows) {
+    return;
+  }
+  let n = params.len;
+  let start = params.base_in + row * n;
+  var acc = vec2<f32>(0.0);
+  if (LOSS == 5u) {
+    let s = row_sum_p(start, n);
+    for (var k = 0u; k < n; k++) {
+      let t = tgt[start + k];
+      let p = pred[start + k];
+      if (t != 0.0 || sm_is_nan(t) || sm_is_nan(p)) {
+        acc = sm_sum_add(acc, -t * sm_log(clip(p / s)), params.one);
+      }
+    }
+  } else {
+    for (var k = 0u; k < n; k++) {
+      acc = sm_sum_add(acc, term(pred[start + k], tgt[start + k]), params.one);
+    }
+  }
+  var v = sm_sum_value(acc);
+  if (LOSS == 0u || LOSS == 1u || LOSS == 3u || LOSS == 4u) {
+    v = v / f32(n);
+  }
+  out[params.base_out + row] = v;
+}
+
+@compute @workgroup_size(WG)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>,
+            @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (row >= params.rows) {
+    return;
+  }
+  let n = params.len;
+  let start = params.base_in + row * n;
+  let o = params.base_out + row * n;
+  if (LOSS == 5u) {
+    // L = -sum t_k log c(u_k), u = p / S:  dL/dp_j = (A - t_j c'_j / c_j) / S,  A = sum t_k c'_k u_k / c_k
+    let s = row_sum_p(start, n);
+    var acc = vec2<f32>(0.0);
+    for (var k = 0u; k < n; k++) {
+      let u = pred[start + k] / s;
+      acc = sm_sum_add(acc, tgt[start + k] * clip_slope(u) * u / clip(u), params.one);
+    }
+    let a_sum = sm_sum_value(acc);
+    for (var k = 0u; k < n; k++) {
+      let u = pred[start + k] / s;
+      let t = tgt[start + k];
+      out[o + k] = params.scale * (a_sum - t * clip_slope(u) / clip(u)) / s;
+    }
+    return;
+  }
+  var scale = params.scale;
+  if (LOSS == 0u || LOSS == 1u || LOSS == 3u || LOSS == 4u) {
+    scale = scale / f32(n);
+  }
+  for (var k = 0u; k < n; k++) {
+    out[o + k] = scale * term_grad(pred[start + k], tgt[start + k]);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn one_hot(@builtin(workgroup_id) wid: vec3<u32>,
+           @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= params.rows * params.len) {
+    return;
+  }
+  let row = i / params.len;
+  let k = i % params.len;
+  let label = tgt[params.base_in + row];
+  let valid = !sm_is_nan(label) && label >= 0.0 && label < f32(params.len) && floor(label) == label;
+  out[params.base_out + i] = select(sm_nan(), select(0.0, 1.0, u32(label) == k), valid);
+}
+
+@compute @workgroup_size(WG)
+fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>,
+              @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+  let g = wid.y * nwg.x + wid.x;
+  let first = g * WG * PER;
+  if (first >= params.rows) {
+    return;
+  }
+  var acc = vec2<f32>(0.0);
+  for (var k = 0u; k < PER; k++) {
+    let i = first + k * WG + lid;
+    if (i < params.rows) {
+      acc = sm_sum_add(acc, pred[params.base_in + i], params.one);
+    }
+  }
+  red[lid] = sm_sum_value(acc);
+  workgroupBarrier();
+  // fixed pairwise tree
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) {
+      red[lid] = red[lid] + red[lid + w];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    out[params.base_out + g] = params.scale * red[0];
+  }
+}

@@ -1,0 +1,471 @@
+// Softmax family over rows of length L (the reduced axis), forward and backward, and the fused
+// softmax cross-entropy from logits. MODE picks the op (a, b: inputs; out: output):
+//   0 softmax         y  = exp(x - max) / sum exp(x - max)          a = x
+//   1 logSoftmax      y  = (x - max) - log(sum exp(x - max))        a = x
+//   2 softmaxGrad     dx = y * (dy - sum(y * dy))                    a = y, b = dy
+//   3 logSoftmaxGrad  dx = dy - exp(y) * sum(dy)                     a = y, b = dy
+//   4 xent            out[row] = -sum_{t != 0} t * logSoftmax(z)     a = z, b = t
+//   5 xentGrad        dz = scale * (softmax(z) * sum(t) - t)         a = z, b = t
+// Entries: `rows` (one workgroup per row), `rows_partial` + `rows_finish` (several workgroups per
+// long row: per-chunk max and sums, then every chunk combines all partials of its row in the same
+// fixed order), `rows_small` (one invocation per short row), `strided` (one invocation per column
+// of a non-last axis). Sums are (count of x == max, sum of the other exp(x - max), sum t,
+// sum t (x - max)), so log(sum) = log1p(rest) stays accurate when one entry dominates.
+// All sums are compensated (Neumaier). A row holding NaN or +Infinity, or all -Infinity, gives NaN in that row only. Deterministic:
+// fixed reduction order, no atomics. Requires: lib/softmax_math.wgsl.
+
+override MODE: u32 = 0u;
+override WG: u32 = 64u;
+// WG = G * G: reductions go WG -> G -> 1 values, two barriers each
+override G: u32 = 8u;
+// rows have a length divisible by 4 and start on a vec4: load and store vec4s
+override VEC4: bool = false;
+override HAS_MAX: bool = MODE != 2u && MODE != 3u;
+
+struct Params {
+  rows: u32,
+  len: u32,
+  nchunk: u32,
+  chunk: u32,
+  // element offsets of this dispatch's first row inside the bound ranges of a/b and out
+  base_in: u32,
+  base_out: u32,
+  // strided: distance between consecutive elements of a row
+  inner: u32,
+  scale: f32,
+  one: f32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> params: Params;
+// per chunk: [max, 0, 0, 0], sums
+@group(0) @binding(4) var<storage, read> part_in: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> part_out: array<vec4<f32>>;
+
+var<workgroup> red_m: array<f32, WG>;
+var<workgroup> red_m2: array<f32, G>;
+var<workgroup> red_s: array<vec4<f32>, WG>;
+var<workgroup> red_s2: array<vec4<f32>, G>;
+
+fn ld_a(i: u32) -> f32 {
+  return a[i >> 2u][i & 3u];
+}
+
+fn ld_b(i: u32) -> f32 {
+  return b[i >> 2u][i & 3u];
+}
+
+fn st(i: u32, v: f32) {
+  out[i >> 2u][i & 3u] = v;
+}
+
+// row max is NaN (NaN or +Infinity in the row) or -Infinity (all -Infinity): the row is NaN
+fn bad_max(m: f32) -> bool {
+  return HAS_MAX && !sm_is_finite(m);
+}
+
+fn log_sum(s: vec4<f32>) -> f32 {
+  if (s.x == 1.0) {
+    return sm_log1p(s.y);
+  }
+  return sm_log(s.x + s.y);
+}
+
+// this element's share of the row sums, given the row (or chunk) max m
+fn elem_stats(x: f32, t: f32, m: f32) -> vec4<f32> {
+  if (MODE == 2u) {
+    return vec4<f32>(x * t, 0.0, 0.0, 0.0);
+  }
+  if (MODE == 3u) {
+    return vec4<f32>(t, 0.0, 0.0, 0.0);
+  }
+  var s = vec4<f32>(0.0);
+  var d = vec2<f32>(0.0);
+  if (x == m) {
+    s.x = 1.0;
+  } else {
+    d = sm_two_diff(x, m, params.one);
+    s.y = sm_exp2(d.x, d.y);
+  }
+  if (MODE >= 4u && (t != 0.0 || sm_is_nan(t))) {
+    s.z = t;
+    s.w = t * d.x + t * d.y;
+  }
+  return s;
+}
+
+fn elem_stats4(x: vec4<f32>, t: vec4<f32>, m: f32) -> vec4<f32> {
+  return (elem_stats(x.x, t.x, m) + elem_stats(x.y, t.y, m)) + (elem_stats(x.z, t.z, m) + elem_stats(x.w, t.w, m));
+}
+
+// partial sums taken against chunk max mc, moved to the row max m >= mc
+fn rescale(mc: f32, s: vec4<f32>, m: f32) -> vec4<f32> {
+  if (!HAS_MAX || mc == m) {
+    return s;
+  }
+  let d = sm_two_diff(mc, m, params.one);
+  var w = s.w;
+  if (s.z != 0.0) {
+    w = s.w + (s.z * d.x + s.z * d.y);
+  }
+  return vec4<f32>(0.0, (s.x + s.y) * sm_exp2(d.x, d.y), s.z, w);
+}
+
+fn elem_out(x: f32, t: f32, m: f32, s: vec4<f32>) -> f32 {
+  if (MODE == 2u) {
+    return x * (t - s.x);
+  }
+  if (MODE == 3u) {
+    return t - sm_exp(x) * s.x;
+  }
+  if (bad_max(m)) {
+    return sm_nan();
+  }
+  var d = vec2<f32>(0.0);
+  var e = 1.0;
+  if (x != m) {
+    d = sm_two_diff(x, m, params.one);
+    e = sm_exp2(d.x, d.y);
+  }
+  if (MODE == 1u) {
+    return (d.x - log_sum(s)) + d.y;
+  }
+  let p = e / (s.x + s.y);
+  if (MODE == 5u) {
+    return params.scale * (p * s.z - t);
+  }
+  return p;
+}
+
+fn row_loss(m: f32, s: vec4<f32>) -> f32 {
+  if (bad_max(m)) {
+    return sm_nan();
+  }
+  return s.z * log_sum(s) - s.w;
+}
+
+fn wg_max(v: f32, lid: u32) -> f32 {
+  red_m[lid] = v;
+  workgroupBarrier();
+  if (lid < G) {
+    var m = red_m[lid * G];
+    for (var k = 1u; k < G; k++) {
+      m = sm_max_nan(m, red_m[lid * G + k]);
+    }
+    red_m2[lid] = m;
+  }
+  workgroupBarrier();
+  var m = red_m2[0];
+  for (var k = 1u; k < G; k++) {
+    m = sm_max_nan(m, red_m2[k]);
+  }
+  return m;
+}
+
+fn wg_sum(v: vec4<f32>, lid: u32) -> vec4<f32> {
+  red_s[lid] = v;
+  workgroupBarrier();
+  if (lid < G) {
+    var s = array<vec4<f32>, 2>(red_s[lid * G], vec4<f32>(0.0));
+    for (var k = 1u; k < G; k++) {
+      s = sm_sum_add4(s, red_s[lid * G + k], params.one);
+    }
+    red_s2[lid] = sm_sum_value4(s);
+  }
+  workgroupBarrier();
+  var s = array<vec4<f32>, 2>(red_s2[0], vec4<f32>(0.0));
+  for (var k = 1u; k < G; k++) {
+    s = sm_sum_add4(s, red_s2[k], params.one);
+  }
+  return sm_sum_value4(s);
+}
+
+// this invocation's max over elements [start, start + n), strided by WG
+fn range_max(start: u32, n: u32, lid: u32) -> f32 {
+  var m = -sm_inf();
+  var nan = false;
+  if (VEC4) {
+    let s4 = start >> 2u;
+    for (var j = lid; j < (n >> 2u); j += WG) {
+      let v = a[s4 + j];
+      nan = nan || sm_any_nan4(v);
+      m = max(m, max(max(v.x, v.y), max(v.z, v.w)));
+    }
+  } else {
+    for (var j = lid; j < n; j += WG) {
+      let v = ld_a(start + j);
+      nan = nan || sm_is_nan(v);
+      m = max(m, v);
+    }
+  }
+  return select(m, sm_nan(), nan);
+}
+
+fn range_sums(start: u32, n: u32, m: f32, lid: u32) -> vec4<f32> {
+  var s = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
+  if (VEC4) {
+    let s4 = start >> 2u;
+    for (var j = lid; j < (n >> 2u); j += WG) {
+      s = sm_sum_add4(s, elem_stats4(a[s4 + j], b[s4 + j], m), params.one);
+    }
+  } else {
+    for (var j = lid; j < n; j += WG) {
+      s = sm_sum_add4(s, elem_stats(ld_a(start + j), ld_b(start + j), m), params.one);
+    }
+  }
+  return sm_sum_value4(s);
+}
+
+fn range_write(start: u32, n: u32, out_start: u32, m: f32, s: vec4<f32>, lid: u32) {
+  if (VEC4) {
+    let s4 = start >> 2u;
+    let o4 = out_start >> 2u;
+    for (var j = lid; j < (n >> 2u); j += WG) {
+      let x = a[s4 + j];
+      let t = b[s4 + j];
+      out[o4 + j] = vec4<f32>(elem_out(x.x, t.x, m, s), elem_out(x.y, t.y, m, s),
+                              elem_out(x.z, t.z, m, s), elem_out(x.w, t.w, m, s));
+    }
+  } else {
+    for (var j = lid; j < n; j += WG) {
+      st(out_start + j, elem_out(ld_a(start + j), ld_b(start + j), m, s));
+    }
+  }
+}
+
+// `rows` for softmax and xentGrad: the sum pass also stores e = exp(x - max) in out, and the
+// write pass scales it (one exp per element instead of two; the same e, so the same result)
+fn range_sums_stash(start: u32, n: u32, out_start: u32, m: f32, lid: u32) -> vec4<f32> {
+  var s = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
+  if (VEC4) {
+    let s4 = start >> 2u;
+    let o4 = out_start >> 2u;
+    for (var j = lid; j < (n >> 2u); j += WG) {
+      let x = a[s4 + j];
+      let t = b[s4 + j];
+      let q0 = elem_stats(x.x, t.x, m);
+      let q1 = elem_stats(x.y, t.y, m);
+      let q2 = elem_stats(x.z, t.z, m);
+      let q3 = elem_stats(x.w, t.w, m);
+      out[o4 + j] = vec4<f32>(q0.x + q0.y, q1.x + q1.y, q2.x + q2.y, q3.x + q3.y);
+      s = sm_sum_add4(s, (q0 + q1) + (q2 + q3), params.one);
+    }
+  } else {
+    for (var j = lid; j < n; j += WG) {
+      let q = elem_stats(ld_a(start + j), ld_b(start + j), m);
+      st(out_start + j, q.x + q.y);
+      s = sm_sum_add4(s, q, params.one);
+    }
+  }
+  return sm_sum_value4(s);
+}
+
+fn stash_out(e: f32, t: f32, m: f32, s: vec4<f32>) -> f32 {
+  if (bad_max(m)) {
+    return sm_nan();
+  }
+  let p = e / (s.x + s.y);
+  if (MODE == 5u) {
+    return params.scale * (p * s.z - t);
+  }
+  return p;
+}
+
+fn range_write_stash(start: u32, n: u32, out_start: u32, m: f32, s: vec4<f32>, lid: u32) {
+  if (VEC4) {
+    let s4 = start >> 2u;
+    let o4 = out_start >> 2u;
+    for (var j = lid; j < (n >> 2u); j += WG) {
+      let e = out[o4 + j];
+      var t = vec4<f32>(0.0);
+      if (MODE == 5u) {
+        t = b[s4 + j];
+      }
+      out[o4 + j] = vec4<f32>(stash_out(e.x, t.x, m, s), stash_out(e.y, t.y, m, s),
+                              stash_out(e.z, t.z, m, s), stash_out(e.w, t.w, m, s));
+    }
+  } else {
+    for (var j = lid; j < n; j += WG) {
+      let o = out_start + j;
+      st(o, stash_out(out[o >> 2u][o & 3u], ld_b(start + j), m, s));
+    }
+  }
+}
+
+fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wid.y * nwg.x + wid.x;
+}
+
+@compute @workgroup_size(WG)
+fn rows(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = group_index(wid, nwg);
+  if (row >= params.rows) {
+    return;
+  }
+  let n = params.len;
+  let start = params.base_in + row * n;
+  var m = 0.0;
+  if (HAS_MAX) {
+    m = wg_max(range_max(start, n, lid), lid);
+  }
+  let o = params.base_out + row * n;
+  if (MODE == 0u || MODE == 5u) {
+    let s = wg_sum(range_sums_stash(start, n, o, m, lid), lid);
+    range_write_stash(start, n, o, m, s, lid);
+    return;
+  }
+  let s = wg_sum(range_sums(start, n, m, lid), lid);
+  if (MODE == 4u) {
+    if (lid == 0u) {
+      st(params.base_out + row, row_loss(m, s));
+    }
+    return;
+  }
+  range_write(start, n, o, m, s, lid);
+}
+
+@compute @workgroup_size(WG)
+fn rows_partial(@builtin(workgroup_id) wid: vec3<u32>,
+                @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let g = group_index(wid, nwg);
+  if (g >= params.rows * params.nchunk) {
+    return;
+  }
+  let row = g / params.nchunk;
+  let c = g % params.nchunk;
+  let first = c * params.chunk;
+  let n = min(params.chunk, params.len - first);
+  let start = params.base_in + row * params.len + first;
+  var m = 0.0;
+  if (HAS_MAX) {
+    m = wg_max(range_max(start, n, lid), lid);
+  }
+  let s = wg_sum(range_sums(start, n, m, lid), lid);
+  if (lid == 0u) {
+    part_out[2u * g] = vec4<f32>(m, 0.0, 0.0, 0.0);
+    part_out[2u * g + 1u] = s;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn rows_finish(@builtin(workgroup_id) wid: vec3<u32>,
+               @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let g = group_index(wid, nwg);
+  if (g >= params.rows * params.nchunk) {
+    return;
+  }
+  let row = g / params.nchunk;
+  let c = g % params.nchunk;
+  let p0 = row * params.nchunk;
+  var m = 0.0;
+  if (HAS_MAX) {
+    var mt = -sm_inf();
+    for (var j = lid; j < params.nchunk; j += WG) {
+      mt = sm_max_nan(mt, part_in[2u * (p0 + j)].x);
+    }
+    m = wg_max(mt, lid);
+  }
+  var st4 = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var j = lid; j < params.nchunk; j += WG) {
+    st4 = sm_sum_add4(st4, rescale(part_in[2u * (p0 + j)].x, part_in[2u * (p0 + j) + 1u], m), params.one);
+  }
+  let s = wg_sum(sm_sum_value4(st4), lid);
+  if (MODE == 4u) {
+    if (lid == 0u && c == 0u) {
+      st(params.base_out + row, row_loss(m, s));
+    }
+    return;
+  }
+  let first = c * params.chunk;
+  let n = min(params.chunk, params.len - first);
+  range_write(params.base_in + row * params.len + first, n, params.base_out + row * params.len + first, m, s, lid);
+}
+
+@compute @workgroup_size(WG)
+fn rows_small(@builtin(workgroup_id) wid: vec3<u32>,
+              @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+  let row = group_index(wid, nwg) * WG + lid;
+  if (row >= params.rows) {
+    return;
+  }
+  let n = params.len;
+  let start = params.base_in + row * n;
+  var m = 0.0;
+  if (HAS_MAX) {
+    m = -sm_inf();
+    for (var j = 0u; j < n; j++) {
+      m = sm_max_nan(m, ld_a(start + j));
+    }
+  }
+  let o = params.base_out + row * n;
+  var s = vec4<f32>(0.0);
+  if (MODE == 0u || MODE == 5u) {
+    // keep e = exp(x - max) in out between the passes, as `rows` does
+    for (var j = 0u; j < n; j++) {
+      let q = elem_stats(ld_a(start + j), ld_b(start + j), m);
+      st(o + j, q.x + q.y);
+      s += q;
+    }
+    for (var j = 0u; j < n; j++) {
+      let i = o + j;
+      st(i, stash_out(out[i >> 2u][i & 3u], ld_b(start + j), m, s));
+    }
+    return;
+  }
+  for (var j = 0u; j < n; j++) {
+    s += elem_stats(ld_a(start + j), ld_b(start + j), m);
+  }
+  if (MODE == 4u) {
+    st(params.base_out + row, row_loss(m, s));
+    return;
+  }
+  for (var j = 0u; j < n; j++) {
+    st(o + j, elem_out(ld_a(start + j), ld_b(start + j), m, s));
+  }
+}
+
+// one invocation per column (outer o, inner i) of a [outer, L, inner] view; blocked sums of 32
+@compute @workgroup_size(WG)
+fn strided(@builtin(workgroup_id) wid: vec3<u32>,
+           @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let col = group_index(wid, nwg) * WG + lid;
+  if (col >= params.rows) {
+    return;
+  }
+  let n = params.len;
+  let inner = params.inner;
+  let o = col / inner;
+  let i = col % inner;
+  let start = params.base_in + o * n * inner + i;
+  var m = 0.0;
+  if (HAS_MAX) {
+    m = -sm_inf();
+    for (var j = 0u; j < n; j++) {
+      m = sm_max_nan(m, ld_a(start + j * inner));
+    }
+  }
+  var s = vec4<f32>(0.0);
+  var block = vec4<f32>(0.0);
+  for (var j = 0u; j < n; j++) {
+    let k = start + j * inner;
+    block += elem_stats(ld_a(k), ld_b(k), m);
+    if ((j & 31u) == 31u) {
+      s += block;
+      block = vec4<f32>(0.0);
+    }
+  }
+  s += block;
+  let os = params.base_out + o * n * inner + i;
+  for (var j = 0u; j < n; j++) {
+    let k = j * inner;
+    st(os + k, elem_out(ld_a(start + k), ld_b(start + k), m, s));
+  }
+}

@@ -1,0 +1,641 @@
+// Whole-network SGD for small dense networks, specialised per network by override constants
+// (layer sizes, activations, bias, loss, metrics), so the per-sample loops unroll and, for networks
+// of up to 64 parameters and 32 units, the weights live in private arrays (registers once unrolled).
+//   train:    one invocation runs n_epochs epochs: per mini-batch forward, loss, backward, SGD;
+//             writes each epoch's loss and metrics to `logs`, optionally the last epoch's outputs.
+//   predict:  one workgroup per sample, forward only.   evaluate: loss/metric means, 1 invocation.
+//   The general (per-op) path uses: batch_metrics, act_forward / act_backward, gather_rows.
+// float32, one rounding per operation in the per-op order: z = (sum_i a_i w_ij) + b_j,
+// dW_ij += a_i dz_j, da_i = sum_j dz_j w_ij, w -= lr * g. Keras derivatives from the output y:
+// sigmoid dy*y*(1-y), tanh dy*(1-y*y), relu y > 0. Weights Keras order: kernel [in, out], bias [out].
+// logs: [epochs done, stop reason (0 none, 1 loss below, 2 not finite), stop epoch,
+//        stride (1 + NM) per epoch, then (keep_out) the outputs [n, K] of the last epoch run].
+// perm: [n] row order scratch, then the stop flag.
+// Requires: lib/math.wgsl (m_exp, m_is_nan, m_is_inf only), lib/custom_activation.wgsl.
+
+const SMALLP: u32 = 64u;
+const SMALLU: u32 = 32u;
+const MAXM: u32 = 8u;
+const TS_EPS: f32 = 1e-7;
+
+// The network: L layers, D0 inputs, Dl units, Al activation code, Bl bias, loss and metrics.
+// Activation codes: 0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 softmax (last layer), 5 custom.
+override L: u32 = 1u;
+override D0: u32 = 1u;
+override D1: u32 = 1u;
+override D2: u32 = 0u;
+override D3: u32 = 0u;
+override D4: u32 = 0u;
+override D5: u32 = 0u;
+override D6: u32 = 0u;
+override D7: u32 = 0u;
+override D8: u32 = 0u;
+override A1: u32 = 0u;
+override A2: u32 = 0u;
+override A3: u32 = 0u;
+override A4: u32 = 0u;
+override A5: u32 = 0u;
+override A6: u32 = 0u;
+override A7: u32 = 0u;
+override A8: u32 = 0u;
+override B1: bool = true;
+override B2: bool = true;
+override B3: bool = true;
+override B4: bool = true;
+override B5: bool = true;
+override B6: bool = true;
+override B7: bool = true;
+override B8: bool = true;
+// Loss: 0 mse, 1 mae, 2 bce, 3 cce. Metric value ids: 0 mse, 1 mae, 2 binary acc, 3 categorical acc, 4 bce, 5 cce.
+override LOSS: u32 = 0u;
+override NM: u32 = 0u;
+override M0: u32 = 0u;
+override M1: u32 = 0u;
+override M2: u32 = 0u;
+override M3: u32 = 0u;
+override M4: u32 = 0u;
+override M5: u32 = 0u;
+override M6: u32 = 0u;
+override M7: u32 = 0u;
+override MOMENTUM: bool = false;
+// batch_metrics reads predictions from `wts` instead of the forward pass.
+override PRED_IN_STORAGE: bool = false;
+// act_forward / act_backward: the activation code of the elementwise step.
+override EW_ACT: u32 = 0u;
+
+// Unit offsets of layer outputs in a/z/d (the input row is at 0), parameter offsets per layer.
+override U1: u32 = D0;
+override U2: u32 = U1 + D1;
+override U3: u32 = U2 + D2;
+override U4: u32 = U3 + D3;
+override U5: u32 = U4 + D4;
+override U6: u32 = U5 + D5;
+override U7: u32 = U6 + D6;
+override U8: u32 = U7 + D7;
+override P2: u32 = (D0 + 1u) * D1;
+override P3: u32 = P2 + (D1 + 1u) * D2;
+override P4: u32 = P3 + (D2 + 1u) * D3;
+override P5: u32 = P4 + (D3 + 1u) * D4;
+override P6: u32 = P5 + (D4 + 1u) * D5;
+override P7: u32 = P6 + (D5 + 1u) * D6;
+override P8: u32 = P7 + (D6 + 1u) * D7;
+override P9: u32 = P8 + (D7 + 1u) * D8;
+
+struct Params {
+  epoch0: u32,
+  n_epochs: u32,
+  n: u32,
+  batch: u32,
+  seed: u32,
+  shuffle: u32,
+  lr: f32,
+  momentum: f32,
+  stop_below: f32,
+  use_stop: u32,
+  keep_out: u32,
+  slot: u32,
+}
+
+@group(0) @binding(0) var<storage, read> xs: array<f32>;
+@group(0) @binding(1) var<storage, read> ys: array<f32>;
+@group(0) @binding(3) var<storage, read_write> wts: array<f32>;
+@group(0) @binding(4) var<storage, read_write> vel: array<f32>;
+@group(0) @binding(5) var<storage, read_write> logs: array<f32>;
+@group(0) @binding(6) var<storage, read_write> perm: array<u32>;
+@group(0) @binding(7) var<uniform> params: Params;
+
+// Two storage classes, chosen by SMALL: private arrays (registers once the loops unroll; their
+// fixed size keeps compiles fast only when small) or workgroup arrays sized to the network
+// (velocity then stays in `vel`: 2 x 1536 + 3 x 256 floats fit the 16 KiB of workgroup memory).
+override SMALL: bool = true;
+override NPW: u32 = select(P9, 1u, SMALL);
+override NUW: u32 = select(U8 + D8, 1u, SMALL);
+var<private> w_s: array<f32, SMALLP>;
+var<private> g_s: array<f32, SMALLP>;
+var<private> v_s: array<f32, SMALLP>;
+var<private> z_s: array<f32, SMALLU>;
+var<private> a_s: array<f32, SMALLU>;
+var<private> d_s: array<f32, SMALLU>;
+var<workgroup> w_l: array<f32, NPW>;
+var<workgroup> g_l: array<f32, NPW>;
+var<workgroup> z_l: array<f32, NUW>;
+var<workgroup> a_l: array<f32, NUW>;
+var<workgroup> d_l: array<f32, NUW>;
+fn w_get(i: u32) -> f32 { if (SMALL) { return w_s[i]; } return w_l[i]; }
+fn w_set(i: u32, x: f32) { if (SMALL) { w_s[i] = x; } else { w_l[i] = x; } }
+fn g_get(i: u32) -> f32 { if (SMALL) { return g_s[i]; } return g_l[i]; }
+fn g_set(i: u32, x: f32) { if (SMALL) { g_s[i] = x; } else { g_l[i] = x; } }
+fn v_get(i: u32) -> f32 { if (SMALL) { return v_s[i]; } return vel[i]; }
+fn v_set(i: u32, x: f32) { if (SMALL) { v_s[i] = x; } else { vel[i] = x; } }
+fn z_get(i: u32) -> f32 { if (SMALL) { return z_s[i]; } return z_l[i]; }
+fn z_set(i: u32, x: f32) { if (SMALL) { z_s[i] = x; } else { z_l[i] = x; } }
+fn a_get(i: u32) -> f32 { if (SMALL) { return a_s[i]; } return a_l[i]; }
+fn a_set(i: u32, x: f32) { if (SMALL) { a_s[i] = x; } else { a_l[i] = x; } }
+fn d_get(i: u32) -> f32 { if (SMALL) { return d_s[i]; } return d_l[i]; }
+fn d_set(i: u32, x: f32) { if (SMALL) { d_s[i] = x; } else { d_l[i] = x; } }
+var<private> msum: array<f32, MAXM>;
+
+// With a constant argument (the callers' loops over layers are written out) these fold away.
+fn dim(l: u32) -> u32 {
+  switch l {
+    case 0u: { return D0; }
+    case 1u: { return D1; }
+    case 2u: { return D2; }
+    case 3u: { return D3; }
+    case 4u: { return D4; }
+    case 5u: { return D5; }
+    case 6u: { return D6; }
+    case 7u: { return D7; }
+    default: { return D8; }
+  }
+}
+fn act_of(l: u32) -> u32 {
+  switch l {
+    case 1u: { return A1; }
+    case 2u: { return A2; }
+    case 3u: { return A3; }
+    case 4u: { return A4; }
+    case 5u: { return A5; }
+    case 6u: { return A6; }
+    case 7u: { return A7; }
+    default: { return A8; }
+  }
+}
+fn has_bias(l: u32) -> bool {
+  switch l {
+    case 1u: { return B1; }
+    case 2u: { return B2; }
+    case 3u: { return B3; }
+    case 4u: { return B4; }
+    case 5u: { return B5; }
+    case 6u: { return B6; }
+    case 7u: { return B7; }
+    default: { return B8; }
+  }
+}
+fn unit_off(l: u32) -> u32 {
+  switch l {
+    case 0u: { return 0u; }
+    case 1u: { return U1; }
+    case 2u: { return U2; }
+    case 3u: { return U3; }
+    case 4u: { return U4; }
+    case 5u: { return U5; }
+    case 6u: { return U6; }
+    case 7u: { return U7; }
+    default: { return U8; }
+  }
+}
+fn param_off(l: u32) -> u32 {
+  switch l {
+    case 1u: { return 0u; }
+    case 2u: { return P2; }
+    case 3u: { return P3; }
+    case 4u: { return P4; }
+    case 5u: { return P5; }
+    case 6u: { return P6; }
+    case 7u: { return P7; }
+    case 8u: { return P8; }
+    default: { return P9; }
+  }
+}
+fn metric_id(m: u32) -> u32 {
+  switch m {
+    case 0u: { return M0; }
+    case 1u: { return M1; }
+    case 2u: { return M2; }
+    case 3u: { return M3; }
+    case 4u: { return M4; }
+    case 5u: { return M5; }
+    case 6u: { return M6; }
+    default: { return M7; }
+  }
+}
+fn n_params() -> u32 { return param_off(L + 1u); }
+fn k_out() -> u32 { return dim(L); }
+
+// ---- float32 helpers (own copies: lib/math.wgsl is shared and changing) ----
+
+fn ts_copysign(mag: f32, s: f32) -> f32 {
+  return bitcast<f32>((bitcast<u32>(mag) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
+}
+
+// tanh: odd polynomial near 0 (no cancellation), (1 - e) / (1 + e) with e = e^(-2|x|) elsewhere.
+fn ts_tanh(x: f32) -> f32 {
+  if (m_is_nan(x)) { return x; }
+  let ax = abs(x);
+  if (ax < 0.55) {
+    let t = x * x;
+    let p = fma(t, fma(t, fma(t, fma(t, fma(t, 0.004349349532276392, -0.009919564239680767), 0.022192366421222687), -0.054005879908800125), 0.13333484530448914), -0.3333333432674408);
+    return fma(x * t, p, x);
+  }
+  if (ax > 9.5) { return ts_copysign(1.0, x); }
+  let e = m_exp(-2.0 * ax);
+  return ts_copysign((1.0 - e) / (1.0 + e), x);
+}
+
+// log(x): x = 2^k m, m in [sqrt(1/2), sqrt(2)); log(m) = f - (f^2/2 - s (f^2/2 + R(s^2))), s = f / (2 + f).
+fn ts_log(x: f32) -> f32 {
+  // NaN and -inf made from x's bits at run time (constants may not hold them).
+  if (m_is_nan(x) || x < 0.0) { return bitcast<f32>(bitcast<u32>(x) | 0x7fc00000u); }
+  if (x == 0.0) { return bitcast<f32>(bitcast<u32>(x) | 0xff800000u); }
+  if (m_is_inf(x)) { return x; }
+  var xv = x;
+  var k = -127;
+  if (xv < 1.1754944e-38) { xv = xv * 16777216.0; k = k - 24; }
+  k = k + i32((bitcast<u32>(xv) >> 23u) & 0xffu);
+  var m = bitcast<f32>((bitcast<u32>(xv) & 0x007fffffu) | 0x3f800000u);
+  if (m > 1.4142135) { m = m * 0.5; k = k + 1; }
+  let f = m - 1.0;
+  let s = f / (2.0 + f);
+  let q = s * s;
+  let r = q * (0.6666666666666666 + q * (0.4 + q * (0.2857142857142857 + q * (0.2222222222222222 + q * 0.18181818181818182))));
+  let hfsq = 0.5 * f * f;
+  let kf = f32(k);
+  return kf * 0.693145751953125 + ((f - (hfsq - s * (hfsq + r))) + kf * 1.428606765330187e-06);
+}
+
+// a * b, rounded on its own: the opaque select keeps Mesa's NIR from fusing it into an FMA with
+// a following add (it does once the loops unroll and values stay in registers), which would move
+// the seeds' last printed digits.
+fn ts_mul(a: f32, b: f32) -> f32 {
+  let p = a * b;
+  let bits = bitcast<u32>(p);
+  return select(p, bitcast<f32>(bits ^ 1u), bits == 0xffffffffu);
+}
+
+fn ts_finite(x: f32) -> bool { return !m_is_nan(x) && !m_is_inf(x); }
+
+fn ts_clip01(y: f32) -> f32 { return min(max(y, TS_EPS), 1.0 - TS_EPS); }
+
+// sigmoid is the textbook float32 1 / (1 + e^-x) as Keras computes it; the seeds' digits need it.
+fn act_fwd(code: u32, x: f32) -> f32 {
+  switch code {
+    case 1u: { return select(0.0, x, x > 0.0); }
+    case 2u: { return 1.0 / (1.0 + m_exp(-x)); }
+    case 3u: { return ts_tanh(x); }
+    case 5u: { return custom_forward(x); }
+    default: { return x; }
+  }
+}
+// dL/dz from the output y (Keras' SigmoidGrad / TanhGrad); custom activations get x too.
+fn act_bwd(code: u32, x: f32, y: f32, dy: f32) -> f32 {
+  switch code {
+    case 1u: { return select(0.0, dy, y > 0.0); }
+    case 2u: { return ts_mul(ts_mul(dy, y), 1.0 - y); }
+    case 3u: { return ts_mul(dy, 1.0 - ts_mul(y, y)); }
+    case 5u: { return custom_backward(x, y, dy); }
+    default: { return dy; }
+  }
+}
+
+// ---- the fused network ----
+
+fn layer_forward(l: u32) {
+  let cin = dim(l - 1u);
+  let cout = dim(l);
+  let po = param_off(l);
+  let ui = unit_off(l - 1u);
+  let uo = unit_off(l);
+  let code = act_of(l);
+  for (var j = 0u; j < cout; j++) {
+    var acc = 0.0;
+    for (var i = 0u; i < cin; i++) { acc = acc + ts_mul(a_get(ui + i), w_get(po + i * cout + j)); }
+    z_set(uo + j, acc + w_get(po + cin * cout + j));
+  }
+  if (code == 4u) {
+    var mx = z_get(uo);
+    for (var j = 1u; j < cout; j++) { mx = max(mx, z_get(uo + j)); }
+    var s = 0.0;
+    for (var j = 0u; j < cout; j++) { a_set(uo + j, m_exp(z_get(uo + j) - mx)); s = s + a_get(uo + j); }
+    for (var j = 0u; j < cout; j++) { a_set(uo + j, a_get(uo + j) / s); }
+  } else {
+    for (var j = 0u; j < cout; j++) { a_set(uo + j, act_fwd(code, z_get(uo + j))); }
+  }
+}
+
+// Forward pass of sample `row` with weights in `w`; fills z and a.
+fn forward(row: u32) {
+  for (var i = 0u; i < D0; i++) { a_set(i, xs[row * D0 + i]); }
+  layer_forward(1u);
+  if (L >= 2u) { layer_forward(2u); }
+  if (L >= 3u) { layer_forward(3u); }
+  if (L >= 4u) { layer_forward(4u); }
+  if (L >= 5u) { layer_forward(5u); }
+  if (L >= 6u) { layer_forward(6u); }
+  if (L >= 7u) { layer_forward(7u); }
+  if (L >= 8u) { layer_forward(8u); }
+}
+
+// Prediction i of the current sample: the forward pass, or (batch_metrics) a row in storage.
+fn pred(yo: u32, i: u32) -> f32 {
+  if (PRED_IN_STORAGE) { return wts[yo + i]; }
+  return a_get(yo + i);
+}
+
+// Per-sample value of loss or metric `id` (value ids, see M0).
+fn sample_value(id: u32, yo: u32, to: u32) -> f32 {
+  let k = k_out();
+  var s = 0.0;
+  switch id {
+    case 0u: { for (var i = 0u; i < k; i++) { let e = pred(yo, i) - ys[to + i]; s = s + ts_mul(e, e); } return s / f32(k); }
+    case 1u: { for (var i = 0u; i < k; i++) { s = s + abs(pred(yo, i) - ys[to + i]); } return s / f32(k); }
+    case 2u: {
+      for (var i = 0u; i < k; i++) { s = s + select(0.0, 1.0, (pred(yo, i) > 0.5) == (ys[to + i] > 0.5)); }
+      return s / f32(k);
+    }
+    case 3u: {
+      var bi = 0u;
+      var bt = 0u;
+      for (var i = 1u; i < k; i++) {
+        if (pred(yo, i) > pred(yo, bi)) { bi = i; }
+        if (ys[to + i] > ys[to + bt]) { bt = i; }
+      }
+      return select(0.0, 1.0, bi == bt);
+    }
+    case 4u: {
+      for (var i = 0u; i < k; i++) {
+        let y = ts_clip01(pred(yo, i));
+        let t = ys[to + i];
+        s = s + (ts_mul(t, ts_log(y)) + ts_mul(1.0 - t, ts_log(1.0 - y)));
+      }
+      return -s / f32(k);
+    }
+    default: {
+      for (var i = 0u; i < k; i++) { s = s + ts_mul(ys[to + i], ts_log(ts_clip01(pred(yo, i)))); }
+      return -s;
+    }
+  }
+}
+
+// Loss ids (0 mse, 1 mae, 2 bce, 3 cce) as value ids.
+fn loss_value_id() -> u32 { return select(LOSS, LOSS + 2u, LOSS >= 2u); }
+
+// Adds the loss and metric values of one sample (predictions at yo, targets of `row`).
+fn accumulate(yo: u32, row: u32, lsum: ptr<function, f32>) {
+  let to = row * k_out();
+  *lsum = *lsum + sample_value(loss_value_id(), yo, to);
+  for (var m = 0u; m < NM; m++) { msum[m] = msum[m] + sample_value(metric_id(m), yo, to); }
+}
+
+fn layer_backward(l: u32) {
+  let cin = dim(l - 1u);
+  let cout = dim(l);
+  let po = param_off(l);
+  let ui = unit_off(l - 1u);
+  let uo = unit_off(l);
+  for (var i = 0u; i < cin; i++) {
+    for (var j = 0u; j < cout; j++) { g_set(po + i * cout + j, g_get(po + i * cout + j) + ts_mul(a_get(ui + i), d_get(uo + j))); }
+  }
+  if (has_bias(l)) {
+    for (var j = 0u; j < cout; j++) { g_set(po + cin * cout + j, g_get(po + cin * cout + j) + d_get(uo + j)); }
+  }
+  if (l > 1u) {
+    let code_in = act_of(l - 1u);
+    for (var i = 0u; i < cin; i++) {
+      var acc = 0.0;
+      for (var j = 0u; j < cout; j++) { acc = acc + ts_mul(d_get(uo + j), w_get(po + i * cout + j)); }
+      d_set(ui + i, act_bwd(code_in, z_get(ui + i), a_get(ui + i), acc));
+    }
+  }
+}
+
+// Backward pass of the current sample, adding its gradient (scaled by 1/nb) to g.
+fn backward(row: u32, nb: u32) {
+  let k = k_out();
+  let yo = unit_off(L);
+  let to = row * k;
+  let code = act_of(L);
+  let fk = f32(k);
+  let fb = f32(nb);
+  // d holds dL/dz of the output layer.
+  if ((LOSS == 3u && code == 4u) || (LOSS == 2u && code == 2u)) {
+    for (var j = 0u; j < k; j++) {
+      let e = a_get(yo + j) - ys[to + j];
+      d_set(yo + j, select(e / fk, e, LOSS == 3u) / fb);
+    }
+  } else {
+    for (var j = 0u; j < k; j++) {
+      let y = a_get(yo + j);
+      let t = ys[to + j];
+      var dy = 0.0;
+      switch LOSS {
+        case 0u: { dy = (2.0 * (y - t)) / fk; }
+        case 1u: { dy = sign(y - t) / fk; }
+        case 2u: { let c = ts_clip01(y); dy = (-(t / c) + (1.0 - t) / (1.0 - c)) / fk; }
+        default: { dy = -(t / ts_clip01(y)); }
+      }
+      d_set(yo + j, dy / fb);
+    }
+    if (code == 4u) {
+      var s = 0.0;
+      for (var j = 0u; j < k; j++) { s = s + ts_mul(d_get(yo + j), a_get(yo + j)); }
+      for (var j = 0u; j < k; j++) { d_set(yo + j, a_get(yo + j) * (d_get(yo + j) - s)); }
+    } else {
+      for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_get(yo + j), a_get(yo + j), d_get(yo + j))); }
+    }
+  }
+  if (L >= 8u) { layer_backward(8u); }
+  if (L >= 7u) { layer_backward(7u); }
+  if (L >= 6u) { layer_backward(6u); }
+  if (L >= 5u) { layer_backward(5u); }
+  if (L >= 4u) { layer_backward(4u); }
+  if (L >= 3u) { layer_backward(3u); }
+  if (L >= 2u) { layer_backward(2u); }
+  layer_backward(1u);
+}
+
+// lowbias32 (Wellons): the counter-based hash behind seeded shuffles; src/model/random.ts matches it.
+fn hash32(x: u32) -> u32 {
+  var h = x;
+  h ^= h >> 16u;
+  h *= 0x7feb352du;
+  h ^= h >> 15u;
+  h *= 0x846ca68bu;
+  h ^= h >> 16u;
+  return h;
+}
+
+fn shuffle_epoch(e: u32) {
+  let n = params.n;
+  for (var i = 0u; i < n; i++) { perm[i] = i; }
+  let base = hash32(hash32(params.seed) ^ e);
+  for (var i = n - 1u; i >= 1u; i--) {
+    let j = hash32(base ^ hash32(i)) % (i + 1u);
+    let t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+}
+
+fn load_weights() {
+  for (var p = 0u; p < n_params(); p++) { w_set(p, wts[p]); }
+}
+
+@compute @workgroup_size(1)
+fn train() {
+  // perm[n] is the stop flag: set when a chunk stops, so chunks recorded after it do nothing.
+  if (perm[params.n] != 0u) {
+    logs[0] = 0.0;
+    logs[1] = 0.0;
+    logs[2] = 0.0;
+    return;
+  }
+  let P = n_params();
+  let K = k_out();
+  let yo = unit_off(L);
+  load_weights();
+  if (MOMENTUM) {
+    for (var p = 0u; p < P; p++) { v_set(p, vel[p]); }
+  }
+  let stride = 1u + NM;
+  let n = params.n;
+  let lr = params.lr;
+  let out_base = 3u + params.n_epochs * stride;
+  var done = 0u;
+  var reason = 0u;
+  var stop_epoch = 0u;
+  for (var t = 0u; t < params.n_epochs; t++) {
+    let e = params.epoch0 + t;
+    if (params.shuffle != 0u) { shuffle_epoch(e); }
+    var lsum = 0.0;
+    for (var m = 0u; m < NM; m++) { msum[m] = 0.0; }
+    for (var b0 = 0u; b0 < n; b0 += params.batch) {
+      let nb = min(params.batch, n - b0);
+      for (var p = 0u; p < P; p++) { g_set(p, 0.0); }
+      for (var s = 0u; s < nb; s++) {
+        var row = b0 + s;
+        if (params.shuffle != 0u) { row = perm[row]; }
+        forward(row);
+        accumulate(yo, row, &lsum);
+        if (params.keep_out != 0u) {
+          for (var j = 0u; j < K; j++) { logs[out_base + row * K + j] = a_get(yo + j); }
+        }
+        backward(row, nb);
+      }
+      if (MOMENTUM) {
+        for (var p = 0u; p < P; p++) {
+          let vp = ts_mul(params.momentum, v_get(p)) - ts_mul(lr, g_get(p));
+          v_set(p, vp);
+          w_set(p, w_get(p) + vp);
+        }
+      } else {
+        for (var p = 0u; p < P; p++) { w_set(p, w_get(p) - ts_mul(lr, g_get(p))); }
+      }
+    }
+    let loss = lsum / f32(n);
+    logs[3u + t * stride] = loss;
+    for (var m = 0u; m < NM; m++) { logs[4u + t * stride + m] = msum[m] / f32(n); }
+    done = t + 1u;
+    if (!ts_finite(loss)) {
+      reason = 2u;
+      stop_epoch = e;
+      break;
+    }
+    if (params.use_stop != 0u && loss < params.stop_below) {
+      reason = 1u;
+      stop_epoch = e;
+      break;
+    }
+  }
+  for (var p = 0u; p < P; p++) { wts[p] = w_get(p); }
+  if (MOMENTUM) {
+    for (var p = 0u; p < P; p++) { vel[p] = v_get(p); }
+  }
+  if (reason != 0u) { perm[params.n] = 1u; }
+  logs[0] = f32(done);
+  logs[1] = f32(reason);
+  logs[2] = f32(stop_epoch);
+}
+
+// One invocation per workgroup (the network's arrays are per workgroup in the large class).
+@compute @workgroup_size(1)
+fn predict(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wid.y * nwg.x + wid.x;
+  if (row >= params.n) {
+    return;
+  }
+  load_weights();
+  forward(row);
+  let K = k_out();
+  let yo = unit_off(L);
+  for (var j = 0u; j < K; j++) { logs[row * K + j] = a_get(yo + j); }
+}
+
+@compute @workgroup_size(1)
+fn evaluate() {
+  load_weights();
+  var lsum = 0.0;
+  for (var m = 0u; m < NM; m++) { msum[m] = 0.0; }
+  let yo = unit_off(L);
+  for (var row = 0u; row < params.n; row++) {
+    forward(row);
+    accumulate(yo, row, &lsum);
+  }
+  logs[0] = lsum / f32(params.n);
+  for (var m = 0u; m < NM; m++) { logs[1u + m] = msum[m] / f32(params.n); }
+}
+
+// ---- entries of the general (per-op) path ----
+
+// Adds the loss and metric sums of predictions `wts` [nb, K] against targets `ys` [nb, K] to
+// logs[slot * (1 + NM) ...], in row order (the fused kernel's order). Needs PRED_IN_STORAGE.
+@compute @workgroup_size(1)
+fn batch_metrics() {
+  let K = k_out();
+  let base = params.slot * (1u + NM);
+  var lsum = logs[base];
+  for (var m = 0u; m < NM; m++) { msum[m] = logs[base + 1u + m]; }
+  for (var s = 0u; s < params.batch; s++) { accumulate(s * K, s, &lsum); }
+  logs[base] = lsum;
+  for (var m = 0u; m < NM; m++) { logs[base + 1u + m] = msum[m]; }
+}
+
+// y = act(z) elementwise (EW_ACT), xs = z [n], logs = y [n].
+@compute @workgroup_size(64)
+fn act_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= params.n) {
+    return;
+  }
+  logs[i] = act_fwd(EW_ACT, xs[i]);
+}
+
+// dz = act'(y) dy elementwise (EW_ACT): xs = y, ys = dy, wts = z (custom only), logs = dz [n].
+@compute @workgroup_size(64)
+fn act_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= params.n) {
+    return;
+  }
+  var x = 0.0;
+  if (EW_ACT == 5u) { x = wts[i]; }
+  logs[i] = act_bwd(EW_ACT, x, xs[i], ys[i]);
+}
+
+// Rows of xs [rows, cols] in the order of ys (row indices as f32) [batch]: logs [batch, cols].
+// params.n = cols, params.batch = output rows, params.epoch0 = first index in ys.
+@compute @workgroup_size(64)
+fn gather_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  let cols = params.n;
+  if (i >= params.batch * cols) {
+    return;
+  }
+  let r = i / cols;
+  let src = u32(ys[params.epoch0 + r]);
+  logs[i] = xs[src * cols + (i - r * cols)];
+}
+
+// The inverse: rows of xs [batch, cols] to rows ys[epoch0 + r] of logs [rows, cols].
+@compute @workgroup_size(64)
+fn scatter_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  let cols = params.n;
+  if (i >= params.batch * cols) {
+    return;
+  }
+  let r = i / cols;
+  let dst = u32(ys[params.epoch0 + r]);
+  logs[dst * cols + (i - r * cols)] = xs[i];
+}

@@ -1,0 +1,333 @@
+/**
+ * Softmax and log-softmax over any axis, their backward, and the fused softmax cross-entropy
+ * from logits used by the losses: shaders/softmax.wgsl on the GPU, float64 loops on the CPU.
+ */
+import softmaxShader from '../../shaders/softmax.wgsl?raw';
+import softmaxMath from '../../shaders/lib/softmax_math.wgsl?raw';
+import { NNError, formatShape } from '../errors';
+import type { ShaderFile } from '../gpu/shaders';
+import type { Scheduler } from '../gpu/scheduler';
+import type { GpuTensor, Runtime } from '../runtime';
+import type { Tensor } from '../tensor';
+
+export const SOFTMAX_MATH_LIB: ShaderFile = { file: 'lib/softmax_math.wgsl', code: softmaxMath };
+const KERNEL: ShaderFile = { file: 'softmax.wgsl', code: softmaxShader };
+
+/** MODE of shaders/softmax.wgsl. */
+export const enum RowMode {
+  Softmax = 0,
+  LogSoftmax = 1,
+  SoftmaxGrad = 2,
+  LogSoftmaxGrad = 3,
+  Xent = 4,
+  XentGrad = 5,
+}
+
+/** Rows up to this length run one invocation per row (several rows per workgroup). */
+export const SMALL_ROW = 16;
+/** Rows longer than this are split into chunks of CHUNK elements, one workgroup each. */
+export const CHUNK = 8192;
+
+export interface AxisOptions {
+  /** Axis to normalise over; negative counts from the end. Default -1 (the last). */
+  axis?: number;
+}
+
+/** The tensor seen as [outer, len, inner] around `axis`. */
+export interface RowView {
+  axis: number;
+  outer: number;
+  len: number;
+  inner: number;
+}
+
+export function rowView(op: string, shape: readonly number[], axis: unknown = -1): RowView {
+  if (shape.length === 0) throw new NNError(`${op}: expected a tensor of rank >= 1, got a scalar (shape [])`);
+  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -shape.length || axis >= shape.length) {
+    throw new NNError(`${op}: axis ${String(axis)} is out of range for shape ${formatShape(shape)} (expected an integer in [${-shape.length}, ${shape.length - 1}])`);
+  }
+  const ax = axis < 0 ? axis + shape.length : axis;
+  const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+  return { axis: ax, outer: prod(shape.slice(0, ax)), len: shape[ax], inner: prod(shape.slice(ax + 1)) };
+}
+
+function checkOptions(op: string, opts: unknown, allowed: string[]): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new NNError(`${op}: options must be an object like {axis: -1}, got ${String(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: ${allowed.join(', ')})`);
+  }
+  return opts as Record<string, unknown>;
+}
+
+// ------------------------------------------------------------------ GPU recording
+
+/** A binding range covering elements [start, end) of a buffer, and the element offset of `start` in it. */
+export function span(buffer: GPUBuffer, start: number, end: number): { buffer: GPUBuffer; offset: number; size: number; base: number } {
+  const offset = Math.floor((start * 4) / 256) * 256;
+  const size = Math.max(16, Math.ceil((end * 4) / 16) * 16 - offset);
+  return { buffer, offset, size, base: start - offset / 4 };
+}
+
+/** Largest number of `unit`-element groups one binding may hold (room left for the 256-byte alignment). */
+export function groupsPerBinding(s: Scheduler, op: string, unit: number, what: string): number {
+  const n = Math.floor((s.maxBindingBytes - 272) / (unit * 4));
+  if (n < 1) {
+    throw new NNError(`${op}: ${what} of ${unit} elements (${unit * 4} bytes) is larger than this adapter's storage binding limit (${s.maxBindingBytes} bytes); use a smaller axis length`);
+  }
+  return n;
+}
+
+const SHADERS = [SOFTMAX_MATH_LIB, KERNEL];
+
+function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: number; baseIn: number; baseOut: number; inner?: number; scale?: number }): Uint8Array {
+  const buf = new ArrayBuffer(48);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  u[0] = p.rows;
+  u[1] = p.len;
+  u[2] = p.nchunk ?? 1;
+  u[3] = p.chunk ?? p.len;
+  u[4] = p.baseIn;
+  u[5] = p.baseOut;
+  u[6] = p.inner ?? 1;
+  f[7] = p.scale ?? 1;
+  f[8] = 1;
+  return new Uint8Array(buf);
+}
+
+/**
+ * Records `mode` over a [outer, len, inner] view of `a` (and `b`, same shape). Writes `out`
+ * of the same shape, or one value per row for Xent (inner must be 1 then).
+ */
+export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTensor, b: GpuTensor | null, out: GpuTensor, v: RowView, scale = 1): void {
+  const { outer, len, inner } = v;
+  if (outer * len * inner === 0) {
+    if (mode === RowMode.Xent && outer > 0) throw new NNError(`${label}: rows of length 0 have no cross-entropy`);
+    return;
+  }
+  const bBuf = (b ?? a).buffer;
+  const perRowOut = mode === RowMode.Xent;
+  const kernel = label.split(' ')[0];
+  if (inner > 1) {
+    const WG = 64;
+    const pipeline = s.pipeline(SHADERS, 'strided', { MODE: mode, WG, G: 8, VEC4: 0 }, `${kernel}:strided`);
+    const slab = len * inner;
+    const per = groupsPerBinding(s, label, slab, 'a slice along the axis');
+    for (let o0 = 0; o0 < outer; o0 += per) {
+      const o1 = Math.min(outer, o0 + per);
+      const A = span(a.buffer, o0 * slab, o1 * slab);
+      const B = span(bBuf, o0 * slab, o1 * slab);
+      const O = span(out.buffer, o0 * slab, o1 * slab);
+      const cols = (o1 - o0) * inner;
+      s.dispatch({
+        label,
+        pipeline,
+        bindings: [bind(0, A), bind(1, B), bind(2, O)],
+        uniform: packParams({ rows: cols, len, baseIn: A.base, baseOut: O.base, inner, scale }),
+        uniformBinding: 3,
+        workgroups: Math.ceil(cols / WG),
+      });
+    }
+    return;
+  }
+  const rows = outer;
+  const per = groupsPerBinding(s, label, len, 'a row');
+  const vec4 = len % 4 === 0 ? 1 : 0;
+  let entry: 'rows_small' | 'rows' | 'chunked';
+  let WG: number;
+  if (len <= SMALL_ROW) {
+    entry = 'rows_small';
+    WG = 64;
+  } else if (len <= CHUNK) {
+    entry = 'rows';
+    // CPU adapters (lavapipe) pay per invocation and per barrier: 16 lanes measured ~1.5x faster than 64
+    WG = isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
+  } else {
+    entry = 'chunked';
+    WG = isSoftwareAdapter(s) ? 16 : 256;
+  }
+  const G = Math.round(Math.sqrt(WG));
+  const consts = { MODE: mode, WG, G, VEC4: vec4 };
+  const nchunk = entry === 'chunked' ? Math.ceil(len / CHUNK) : 1;
+  let part: GPUBuffer | null = null;
+  if (entry === 'chunked') part = s.createStorage(Math.min(per, rows) * nchunk * 32, `${kernel}:partials`);
+  try {
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      const r1 = Math.min(rows, r0 + per);
+      const n = r1 - r0;
+      const A = span(a.buffer, r0 * len, r1 * len);
+      const B = span(bBuf, r0 * len, r1 * len);
+      const O = perRowOut ? span(out.buffer, r0, r1) : span(out.buffer, r0 * len, r1 * len);
+      const io = [bind(0, A), bind(1, B), bind(2, O)];
+      const uniform = packParams({ rows: n, len, nchunk, chunk: CHUNK, baseIn: A.base, baseOut: O.base, scale });
+      if (entry === 'chunked') {
+        const P = { buffer: part!, offset: 0, size: n * nchunk * 32 };
+        s.dispatch({ label, pipeline: s.pipeline(SHADERS, 'rows_partial', consts, `${kernel}:rows_partial`), bindings: [io[0], io[1], bind(5, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+        s.dispatch({ label, pipeline: s.pipeline(SHADERS, 'rows_finish', consts, `${kernel}:rows_finish`), bindings: [...io, bind(4, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+      } else {
+        const workgroups = entry === 'rows' ? n : Math.ceil(n / WG);
+        s.dispatch({ label, pipeline: s.pipeline(SHADERS, entry, consts, `${kernel}:${entry}`), bindings: io, uniform, uniformBinding: 3, workgroups });
+      }
+    }
+  } finally {
+    if (part) s.releaseStorage(part);
+  }
+}
+
+/** A CPU implementation of WebGPU (lavapipe, SwiftShader, WARP). */
+export function isSoftwareAdapter(s: Scheduler): boolean {
+  const info = (s.device as GPUDevice & { adapterInfo?: { architecture?: string; isFallbackAdapter?: boolean } }).adapterInfo;
+  return !!info && (info.isFallbackAdapter === true || info.architecture === 'software');
+}
+
+function bind(binding: number, r: { buffer: GPUBuffer; offset: number; size: number }) {
+  return { binding, buffer: r.buffer, offset: r.offset, size: r.size };
+}
+
+// ------------------------------------------------------------------ CPU reference (float64)
+
+/**
+ * log(sum_k exp(x_k - m)) for the row max m, as log1p(rest) when one entry equals m: in float64
+ * log(1 + rest) would lose rest's digits below 2^-52 (the dominant class of log-softmax).
+ */
+export function logSumShifted(x: (k: number) => number, len: number, m: number): number {
+  let count = 0;
+  let rest = 0;
+  for (let k = 0; k < len; k++) {
+    if (x(k) === m) count++;
+    else rest += Math.exp(x(k) - m);
+  }
+  return count === 1 ? Math.log1p(rest) : Math.log(count + rest);
+}
+
+/** y[outer, len, inner] = softmax or log-softmax of x along len. */
+export function softmaxForwardCpu(y: Float32Array, x: Float32Array, v: RowView, log: boolean): void {
+  const { outer, len, inner } = v;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (k: number) => (o * len + k) * inner + i;
+      let m = -Infinity;
+      let nan = false;
+      for (let k = 0; k < len; k++) {
+        const xv = x[at(k)];
+        if (Number.isNaN(xv)) nan = true;
+        else if (xv > m) m = xv;
+      }
+      if (nan || !Number.isFinite(m)) {
+        for (let k = 0; k < len; k++) y[at(k)] = NaN;
+        continue;
+      }
+      const ls = logSumShifted((k) => x[at(k)], len, m);
+      let sum = 0;
+      for (let k = 0; k < len; k++) sum += Math.exp(x[at(k)] - m);
+      for (let k = 0; k < len; k++) y[at(k)] = log ? x[at(k)] - m - ls : Math.exp(x[at(k)] - m) / sum;
+    }
+  }
+}
+
+/** dx = y (dy - sum(y dy)) for softmax; dx = dy - exp(y) sum(dy) for log-softmax. */
+export function softmaxBackwardCpu(dx: Float32Array, y: Float32Array, dy: Float32Array, v: RowView, log: boolean): void {
+  const { outer, len, inner } = v;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (k: number) => (o * len + k) * inner + i;
+      let g = 0;
+      for (let k = 0; k < len; k++) g += log ? dy[at(k)] : y[at(k)] * dy[at(k)];
+      for (let k = 0; k < len; k++) dx[at(k)] = log ? dy[at(k)] - Math.exp(y[at(k)]) * g : y[at(k)] * (dy[at(k)] - g);
+    }
+  }
+}
+
+/** loss[row] = -sum_{t != 0} t log softmax(z) over rows of length len (same conventions as the GPU). */
+export function xentFromLogitsCpu(loss: Float64Array, z: Float32Array, t: Float32Array, rows: number, len: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * len;
+    let m = -Infinity;
+    let nan = false;
+    for (let k = 0; k < len; k++) {
+      if (Number.isNaN(z[o + k]) || Number.isNaN(t[o + k])) nan = true;
+      else if (z[o + k] > m) m = z[o + k];
+    }
+    if (nan || !Number.isFinite(m)) {
+      loss[r] = NaN;
+      continue;
+    }
+    const ls = logSumShifted((k) => z[o + k], len, m);
+    let acc = 0;
+    for (let k = 0; k < len; k++) if (t[o + k] !== 0) acc -= t[o + k] * (z[o + k] - m - ls);
+    loss[r] = acc;
+  }
+}
+
+/** dz = scale (softmax(z) sum(t) - t); a row with NaN, +Infinity or only -Infinity is NaN. */
+export function xentFromLogitsGradCpu(dz: Float32Array, z: Float32Array, t: Float32Array, rows: number, len: number, scale: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * len;
+    let m = -Infinity;
+    let nan = false;
+    let st = 0;
+    for (let k = 0; k < len; k++) {
+      if (Number.isNaN(z[o + k])) nan = true;
+      else if (z[o + k] > m) m = z[o + k];
+      st += t[o + k];
+    }
+    let sum = 0;
+    for (let k = 0; k < len; k++) sum += Math.exp(z[o + k] - m);
+    const bad = nan || !Number.isFinite(m);
+    for (let k = 0; k < len; k++) dz[o + k] = bad ? NaN : scale * ((Math.exp(z[o + k] - m) / sum) * st - t[o + k]);
+  }
+}
+
+// ------------------------------------------------------------------ ops
+
+function run(rt: Runtime, name: string, mode: RowMode, inputs: Tensor[], v: RowView, cpu: (ins: Float32Array[], out: Float32Array) => void, tol: { ulp: number } | { rtol: number; atol: number }): Tensor {
+  const x = inputs[0];
+  const label = `${name} ${formatShape(x.shape)}`;
+  return rt.run({
+    op: label,
+    inputs,
+    outputs: [x.shape],
+    tolerance: tol,
+    gpu: (s, ins, [y]) => recordRows(s, label, mode, ins[0], ins[1] ?? null, y, v),
+    cpu: (ins, [y]) => cpu(ins, y),
+  })[0];
+}
+
+/** Accuracy bound checked by `verify: true` (and the tests) for the forward ops. */
+export const SOFTMAX_ULP = 4;
+const GRAD_TOL = { rtol: 1e-5, atol: 1e-6 };
+
+export function softmax(rt: Runtime, x: Tensor, opts?: AxisOptions): Tensor {
+  rt.checkTensor('softmax', x, 'x');
+  const v = rowView('softmax', x.shape, checkOptions('softmax', opts, ['axis']).axis ?? -1);
+  return run(rt, 'softmax.forward', RowMode.Softmax, [x], v, ([xs], y) => softmaxForwardCpu(y, xs, v, false), { ulp: SOFTMAX_ULP });
+}
+
+export function logSoftmax(rt: Runtime, x: Tensor, opts?: AxisOptions): Tensor {
+  rt.checkTensor('logSoftmax', x, 'x');
+  const v = rowView('logSoftmax', x.shape, checkOptions('logSoftmax', opts, ['axis']).axis ?? -1);
+  return run(rt, 'logSoftmax.forward', RowMode.LogSoftmax, [x], v, ([xs], y) => softmaxForwardCpu(y, xs, v, true), { ulp: SOFTMAX_ULP });
+}
+
+function gradInputs(rt: Runtime, op: string, y: Tensor, dy: Tensor): void {
+  rt.checkTensor(op, y, 'y');
+  rt.checkTensor(op, dy, 'dy');
+  if (y.shape.length !== dy.shape.length || y.shape.some((d, i) => d !== dy.shape[i])) {
+    throw new NNError(`${op}: expected dy of shape ${formatShape(y.shape)} (the shape of y), got ${formatShape(dy.shape)}`);
+  }
+}
+
+/** dx from the softmax output y and the upstream gradient dy. */
+export function softmaxGrad(rt: Runtime, y: Tensor, dy: Tensor, opts?: AxisOptions): Tensor {
+  gradInputs(rt, 'softmax.backward', y, dy);
+  const v = rowView('softmax.backward', y.shape, checkOptions('softmax.backward', opts, ['axis']).axis ?? -1);
+  return run(rt, 'softmax.backward', RowMode.SoftmaxGrad, [y, dy], v, ([ys, dys], dx) => softmaxBackwardCpu(dx, ys, dys, v, false), GRAD_TOL);
+}
+
+/** dx from the log-softmax output y and the upstream gradient dy. */
+export function logSoftmaxGrad(rt: Runtime, y: Tensor, dy: Tensor, opts?: AxisOptions): Tensor {
+  gradInputs(rt, 'logSoftmax.backward', y, dy);
+  const v = rowView('logSoftmax.backward', y.shape, checkOptions('logSoftmax.backward', opts, ['axis']).axis ?? -1);
+  return run(rt, 'logSoftmax.backward', RowMode.LogSoftmaxGrad, [y, dy], v, ([ys, dys], dx) => softmaxBackwardCpu(dx, ys, dys, v, true), GRAD_TOL);
+}

@@ -1,0 +1,22 @@
+/** The model API: Sequential, Input, Dense, initialisers, SGD, History, save/load. */
+import { Sequential } from './sequential';
+import { modelToJSON, saveModel } from './serialize';
+
+Sequential.prototype.toJSON = function (this: Sequential) {
+  return modelToJSON(this);
+};
+Sequential.prototype.save = function (this: Sequential, url: string) {
+  return saveModel(this, url);
+};
+
+export { Sequential, sequential } from './sequential';
+export type { SequentialArgs, CompileArgs, FitArgs, WeightsLike } from './sequential';
+export { Dense, Input, DenseLayer, InputLayer } from './layers';
+export type { DenseConfig, InputConfig, Layer } from './layers';
+export { initializers, Initializer } from './initializers';
+export { SGD, sgd } from './optimizers';
+export { History } from './history';
+export type { Logs } from './history';
+export { setSeed } from './random';
+export { loadModel, modelFromJSON } from './serialize';
+export type { ModelJSON } from './serialize';

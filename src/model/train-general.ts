@@ -1,0 +1,534 @@
+/**
+ * The general (per-op) training path: any Dense network and batch size, through the runtime's
+ * ops (denseForward / dense, lossGrad, denseGrad, sgdUpdate, softmax). The few steps those ops
+ * lack come from shaders/train_small.wgsl: the Keras activation derivatives from the output y
+ * (so this path gives the fused kernel's numbers), row gathers for shuffled batches, and the
+ * per-epoch loss/metric sums, accumulated on the GPU and read back a chunk of epochs at a time.
+ * On the CPU backend the same code runs each op's CPU twin.
+ */
+import { NNError } from '../errors';
+import type { Scheduler } from '../gpu/scheduler';
+import type { Runtime } from '../runtime';
+import type { Tensor } from '../tensor';
+import { History, type Logs } from './history';
+import { LOSS_OP_NAMES, lossValueCode, sampleValue } from './metrics';
+import { shuffledRows } from './random';
+import { cpuActBackward, cpuActForward, netConstants, trainUniform, tsPipeline, type NetSpec } from './train-small';
+
+const fr = Math.fround;
+const WG = 64;
+
+function lib(spec: NetSpec) {
+  return spec.custom ? spec.custom.lib : null;
+}
+
+function dummy(s: Scheduler, label: string): { buffer: GPUBuffer; done(): void } {
+  const buffer = s.createStorage(16, `${label}:unused`);
+  return { buffer, done: () => s.releaseStorage(buffer) };
+}
+
+// ------------------------------------------------------------------ elementwise steps
+
+/** y = act(z) with the fused kernel's formulas (1 relu, 2 sigmoid 1/(1+e^-z), 3 tanh, 5 custom). */
+export function actForward(rt: Runtime, spec: NetSpec, code: number, z: Tensor): Tensor {
+  const label = `train_small.act_forward ${code} [${z.shape.join(', ')}]`;
+  return rt.run({
+    op: label,
+    inputs: [z],
+    outputs: [z.shape],
+    gpu: (s, [zg], [yg]) => {
+      const pipeline = tsPipeline(s, lib(spec), 'act_forward', { EW_ACT: code });
+      s.dispatch({ label, pipeline, bindings: [{ binding: 0, buffer: zg.buffer }, { binding: 5, buffer: yg.buffer }], uniform: trainUniform({ n: z.size }), uniformBinding: 7, workgroups: Math.ceil(z.size / WG) });
+    },
+    cpu: ([zs], [ys]) => {
+      for (let i = 0; i < zs.length; i++) ys[i] = cpuActForward(code, zs[i], spec.custom);
+    },
+  })[0];
+}
+
+/** dz = act'(.) dy from the output y, Keras' way (z only for custom activations). */
+export function actBackward(rt: Runtime, spec: NetSpec, code: number, y: Tensor, dy: Tensor, z: Tensor | null): Tensor {
+  const label = `train_small.act_backward ${code} [${y.shape.join(', ')}]`;
+  return rt.run({
+    op: label,
+    inputs: z ? [y, dy, z] : [y, dy],
+    outputs: [y.shape],
+    gpu: (s, [yg, dyg, zg], [dzg]) => {
+      const pipeline = tsPipeline(s, lib(spec), 'act_backward', { EW_ACT: code });
+      const d = zg ? null : dummy(s, label);
+      s.dispatch({
+        label,
+        pipeline,
+        bindings: [{ binding: 0, buffer: yg.buffer }, { binding: 1, buffer: dyg.buffer }, { binding: 3, buffer: zg ? zg.buffer : d!.buffer }, { binding: 5, buffer: dzg.buffer }],
+        uniform: trainUniform({ n: y.size }),
+        uniformBinding: 7,
+        workgroups: Math.ceil(y.size / WG),
+      });
+      d?.done();
+    },
+    cpu: ([ys, dys, zs], [dzs]) => {
+      for (let i = 0; i < ys.length; i++) dzs[i] = cpuActBackward(code, zs ? zs[i] : 0, ys[i], dys[i], spec.custom);
+    },
+  })[0];
+}
+
+/** Rows perm[start .. start + nb) of x [rows, cols] (perm holds row indices as floats). */
+export function gatherRows(rt: Runtime, x: Tensor, perm: Tensor, start: number, nb: number): Tensor {
+  const cols = x.shape[1];
+  const label = `train_small.gather_rows [${nb}, ${cols}]`;
+  return rt.run({
+    op: label,
+    inputs: [x, perm],
+    outputs: [[nb, cols]],
+    gpu: (s, [xg, pg], [og]) => {
+      const pipeline = tsPipeline(s, null, 'gather_rows', {});
+      s.dispatch({ label, pipeline, bindings: [{ binding: 0, buffer: xg.buffer }, { binding: 1, buffer: pg.buffer }, { binding: 5, buffer: og.buffer }], uniform: trainUniform({ n: cols, batch: nb, epoch0: start }), uniformBinding: 7, workgroups: Math.ceil((nb * cols) / WG) });
+    },
+    cpu: ([xs, ps], [os]) => {
+      for (let r = 0; r < nb; r++) os.set(xs.subarray(ps[start + r] * cols, (ps[start + r] + 1) * cols), r * cols);
+    },
+  })[0];
+}
+
+/** dst rows perm[start + r] = src row r (src [nb, cols]). */
+export function scatterRows(rt: Runtime, src: Tensor, perm: Tensor, start: number, dst: Tensor): void {
+  const [nb, cols] = src.shape;
+  const label = `train_small.scatter_rows [${nb}, ${cols}]`;
+  rt.run({
+    op: label,
+    inputs: [src, perm],
+    outputs: [],
+    writes: [dst],
+    gpu: (s, [sg, pg], [dg]) => {
+      const pipeline = tsPipeline(s, null, 'scatter_rows', {});
+      s.dispatch({ label, pipeline, bindings: [{ binding: 0, buffer: sg.buffer }, { binding: 1, buffer: pg.buffer }, { binding: 5, buffer: dg.buffer }], uniform: trainUniform({ n: cols, batch: nb, epoch0: start }), uniformBinding: 7, workgroups: Math.ceil((nb * cols) / WG) });
+    },
+    cpu: ([ss, ps], [ds]) => {
+      for (let r = 0; r < nb; r++) ds.set(ss.subarray(r * cols, (r + 1) * cols), ps[start + r] * cols);
+    },
+  });
+}
+
+/** Rows [start, start + nb) of x [rows, cols], copied. */
+export function sliceRows(rt: Runtime, x: Tensor, start: number, nb: number): Tensor {
+  const cols = x.shape[1];
+  return rt.run({
+    op: `model.rows [${nb}, ${cols}]`,
+    inputs: [x],
+    outputs: [[nb, cols]],
+    gpu: (s, [xg], [og]) => s.copy(xg.buffer, start * cols * 4, og.buffer, 0, nb * cols * 4),
+    cpu: ([xs], [os]) => os.set(xs.subarray(start * cols, (start + nb) * cols)),
+  })[0];
+}
+
+/** dst rows [start, start + nb) = src [nb, cols]. */
+export function putRows(rt: Runtime, src: Tensor, dst: Tensor, start: number): void {
+  const [nb, cols] = src.shape;
+  rt.run({
+    op: `model.putRows [${nb}, ${cols}]`,
+    inputs: [src],
+    outputs: [],
+    writes: [dst],
+    gpu: (s, [sg], [dg]) => s.copy(sg.buffer, 0, dg.buffer, start * cols * 4, nb * cols * 4),
+    cpu: ([ss], [ds]) => ds.set(ss.subarray(0, nb * cols), start * cols),
+  });
+}
+
+/** The spec the metric sums are specialised for: only the output layer matters. */
+function metricSpec(spec: NetSpec): NetSpec {
+  const L = spec.dims.length - 1;
+  return { dims: [1, spec.dims[L]], acts: [Math.max(0, spec.acts[L - 1])], bias: [true], loss: spec.loss, metrics: spec.metrics, custom: null };
+}
+
+/** logs[slot * (1 + metrics) + ...] += loss and metric sums of predictions [nb, K] against targets, in row order. */
+export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: Tensor, logs: Tensor, slot: number): void {
+  const ms = metricSpec(spec);
+  const K = ms.dims[1];
+  const nb = yPred.shape[0];
+  const stride = 1 + spec.metrics.length;
+  const label = `train_small.batch_metrics [${nb}, ${K}]`;
+  rt.run({
+    op: label,
+    inputs: [yTrue, yPred],
+    outputs: [],
+    writes: [logs],
+    tolerance: { rtol: 1e-5, atol: 1e-6 },
+    gpu: (s, [tg, pg], [lg]) => {
+      const pipeline = tsPipeline(s, null, 'batch_metrics', netConstants(ms, { PRED_IN_STORAGE: 1 }));
+      s.dispatch({ label, pipeline, bindings: [{ binding: 1, buffer: tg.buffer }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }], uniform: trainUniform({ batch: nb, slot }), uniformBinding: 7, workgroups: 1 });
+    },
+    cpu: ([ts, ps], [ls]) => {
+      const o = slot * stride;
+      for (let r = 0; r < nb; r++) {
+        ls[o] = fr(ls[o] + sampleValue(lossValueCode(spec.loss), ps, r * K, ts, r * K, K));
+        spec.metrics.forEach((id, m) => (ls[o + 1 + m] = fr(ls[o + 1 + m] + sampleValue(id, ps, r * K, ts, r * K, K))));
+      }
+    },
+  });
+}
+
+// ------------------------------------------------------------------ forward / backward
+
+export interface LayerInfo {
+  /** 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', a table activation or the custom one. */
+  activation: string;
+  useBias: boolean;
+}
+
+type Kind = 'epilogue' | 'elementwise' | 'softmax' | 'table';
+
+/** How each layer runs: relu/identity fused into the GEMM; sigmoid, tanh, custom as the fused kernel; softmax; other table activations fused both ways (z kept). */
+function kindOf(code: number): Kind {
+  if (code === 0 || code === 1) return 'epilogue';
+  if (code === 2 || code === 3 || code === 5) return 'elementwise';
+  if (code === 4) return 'softmax';
+  return 'table';
+}
+
+export class GeneralNet {
+  readonly L: number;
+  readonly kinds: Kind[];
+  constructor(
+    readonly rt: Runtime,
+    readonly spec: NetSpec,
+    readonly layers: LayerInfo[],
+  ) {
+    this.L = layers.length;
+    this.kinds = spec.acts.map(kindOf);
+  }
+
+  /** a[0] = x, a[l] = output of layer l; z[l] where backward needs it. */
+  forward(params: readonly Tensor[], x: Tensor, train: boolean): { a: Tensor[]; z: (Tensor | null)[] } {
+    const { rt, spec } = this;
+    const a: Tensor[] = [x];
+    const z: (Tensor | null)[] = [null];
+    for (let l = 1; l <= this.L; l++) {
+      const W = params[2 * l - 2];
+      const b = params[2 * l - 1];
+      const code = spec.acts[l - 1];
+      const prev = a[l - 1];
+      switch (this.kinds[l - 1]) {
+        case 'epilogue':
+          a.push(rt.dense(prev, W, b, code === 1 ? { activation: 'relu' } : {}));
+          z.push(null);
+          break;
+        case 'elementwise': {
+          const zz = rt.dense(prev, W, b);
+          a.push(actForward(rt, spec, code, zz));
+          z.push(zz);
+          break;
+        }
+        case 'softmax': {
+          const zz = rt.dense(prev, W, b);
+          a.push(rt.softmax(zz));
+          z.push(zz);
+          break;
+        }
+        default: {
+          const r = rt.denseForward(prev, W, b, { activation: this.layers[l - 1].activation, keepPreActivation: train });
+          a.push(r.y);
+          z.push(r.z);
+        }
+      }
+    }
+    return { a, z };
+  }
+
+  /** dL/dz of layer l from dL/dy (for 'table' layers dy itself: denseGrad applies the derivative). */
+  private dzOf(l: number, a: Tensor[], z: (Tensor | null)[], dy: Tensor): Tensor {
+    const code = this.spec.acts[l - 1];
+    switch (this.kinds[l - 1]) {
+      case 'epilogue':
+        return code === 1 ? actBackward(this.rt, this.spec, 1, a[l], dy, null) : dy;
+      case 'elementwise':
+        return actBackward(this.rt, this.spec, code, a[l], dy, code === 5 ? z[l] : null);
+      case 'softmax':
+        return this.rt.softmaxGrad(a[l], dy);
+      default:
+        return dy;
+    }
+  }
+
+  /** Gradients [dkernel, dbias] per layer for targets t (mean over the batch rows). */
+  backward(params: readonly Tensor[], a: Tensor[], z: (Tensor | null)[], t: Tensor): Tensor[] {
+    const { rt, spec, L } = this;
+    const out = a[L];
+    const lastCode = spec.acts[L - 1];
+    let dz: Tensor;
+    if (spec.loss === 3 && lastCode === 4) dz = rt.lossGrad('categoricalCrossentropy', z[L]!, t, { fromLogits: true });
+    else if (spec.loss === 2 && lastCode === 2) dz = rt.lossGrad('binaryCrossentropy', z[L]!, t, { fromLogits: true });
+    else dz = this.dzOf(L, a, z, rt.lossGrad(LOSS_OP_NAMES[spec.loss], out, t));
+    const grads: Tensor[] = new Array(2 * L);
+    for (let l = L; l >= 1; l--) {
+      const W = params[2 * l - 2];
+      const table = this.kinds[l - 1] === 'table';
+      const g = rt.denseGrad(a[l - 1], W, dz, table ? { activation: this.layers[l - 1].activation, z: z[l]!, computeDx: l > 1 } : { computeDx: l > 1 });
+      grads[2 * l - 2] = g.dkernel;
+      grads[2 * l - 1] = g.dbias;
+      if (l > 1) dz = this.dzOf(l - 1, a, z, g.dx!);
+    }
+    return grads;
+  }
+}
+
+// ------------------------------------------------------------------ data
+
+/** Training rows: resident on the GPU (a tensor) or streamed from host memory a batch at a time. */
+export class Rows {
+  constructor(
+    readonly rt: Runtime,
+    readonly tensor: Tensor | null,
+    readonly host: Float32Array | null,
+    readonly n: number,
+    readonly cols: number,
+  ) {}
+
+  /** The batch of rows [start, start + nb) of this epoch's order (perm: host order; permT: same on the GPU). */
+  batch(start: number, nb: number, perm: Uint32Array | null, permT: Tensor | null): Tensor {
+    const { rt, cols } = this;
+    if (this.tensor) {
+      if (perm && permT) return gatherRows(rt, this.tensor, permT, start, nb);
+      if (start === 0 && nb === this.n) return this.tensor;
+      return sliceRows(rt, this.tensor, start, nb);
+    }
+    const h = this.host!;
+    const out = new Float32Array(nb * cols);
+    if (perm) for (let r = 0; r < nb; r++) out.set(h.subarray(perm[start + r] * cols, (perm[start + r] + 1) * cols), r * cols);
+    else out.set(h.subarray(start * cols, (start + nb) * cols));
+    return rt.fromData(out, [nb, cols], 'fit batch');
+  }
+}
+
+// ------------------------------------------------------------------ fit
+
+export interface GeneralFitArgs {
+  net: GeneralNet;
+  /** [kernel, bias] per layer: trained in place. */
+  params: Tensor[];
+  /** One per parameter (momentum only). */
+  velocity: Tensor[] | null;
+  x: Rows;
+  y: Rows;
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  lr: number;
+  momentum: number;
+  stopBelow: number | null;
+  val: { x: Rows; y: Rows } | null;
+  metricNames: string[];
+  verbose: boolean;
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  stopRequested(): boolean;
+  keepLastOutputs: boolean;
+  /** Epochs recorded per read-back of the logs (default: sized to the work of an epoch). */
+  epochsPerRead?: number;
+}
+
+export interface GeneralFitResult {
+  history: History;
+  /** The weights (and velocities) to keep: the live ones, or the snapshot of the stopping epoch. */
+  params: Tensor[];
+  velocity: Tensor[] | null;
+  lastOutputs: Float32Array | null;
+  /** Tensors the caller should dispose (not returned above). */
+  garbage: Tensor[];
+}
+
+function copyOf(rt: Runtime, t: Tensor): Tensor {
+  return rt.run({ op: 'model.snapshot', inputs: [t], outputs: [t.shape], gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4), cpu: ([a], [b]) => b.set(a) })[0];
+}
+
+/**
+ * Trains per op. Nothing is read back but the per-epoch loss/metric sums, a chunk of epochs at
+ * a time while later chunks are recorded (up to 3 chunks in flight). With stopWhenLossBelow or an
+ * onEpochEnd callback, the weights are snapshotted on the GPU after every epoch (a buffer copy),
+ * so stopping keeps exactly the weights of the stopping epoch. Throws NNError on a non-finite loss
+ * (the caller's weights are untouched: `params` should be copies).
+ */
+export async function fitGeneral(f: GeneralFitArgs): Promise<GeneralFitResult> {
+  const { net, params, x, y } = f;
+  const { rt, spec, L } = net;
+  const n = x.n;
+  const K = spec.dims[L];
+  const stride = 1 + spec.metrics.length;
+  const steps = Math.ceil(n / f.batchSize);
+  const opsPerEpoch = steps * (6 * L + 4);
+  const chunk = Math.max(1, Math.min(f.epochs, f.epochsPerRead ?? Math.floor(512 / opsPerEpoch)));
+  const MAX_IN_FLIGHT = 3;
+  const needSnap = f.stopBelow !== null || !!f.onEpochEnd;
+  const history = new History();
+  const trainable: number[] = [];
+  net.layers.forEach((l, i) => {
+    trainable.push(2 * i);
+    if (l.useBias) trainable.push(2 * i + 1);
+  });
+  const outputs = f.keepLastOutputs ? rt.zeros([n, K]) : null;
+  const garbage: Tensor[] = [];
+
+  const step = (xb: Tensor, yb: Tensor, start: number, permT: Tensor | null, logs: Tensor, slot: number) =>
+    rt.tidy(() => {
+      const { a, z } = net.forward(params, xb, true);
+      batchMetrics(rt, spec, a[L], yb, logs, slot);
+      if (outputs) {
+        if (permT) scatterRows(rt, a[L], permT, start, outputs);
+        else putRows(rt, a[L], outputs, start);
+      }
+      const grads = net.backward(params, a, z, yb);
+      rt.sgdUpdate(
+        trainable.map((i) => params[i]),
+        trainable.map((i) => grads[i]),
+        { learningRate: f.lr, momentum: f.momentum, velocity: f.velocity ? trainable.map((i) => f.velocity![i]) : undefined },
+      );
+      return null;
+    });
+
+  const evaluateInto = (vx: Rows, vy: Rows, logs: Tensor, slot: number) => {
+    for (let b0 = 0; b0 < vx.n; b0 += 4096) {
+      const nb = Math.min(4096, vx.n - b0);
+      rt.tidy(() => {
+        const { a } = net.forward(params, vx.batch(b0, nb, null, null), false);
+        batchMetrics(rt, spec, a[L], vy.batch(b0, nb, null, null), logs, slot);
+        return null;
+      });
+    }
+  };
+
+  interface Pending {
+    e0: number;
+    count: number;
+    logs: Promise<Float32Array>;
+    vlogs: Promise<Float32Array> | null;
+    snaps: Tensor[][];
+  }
+  const readAndFree = (t: Tensor): Promise<Float32Array> => {
+    const p = t.read();
+    p.finally(() => t.dispose()).catch(() => undefined);
+    return p;
+  };
+  const record = (e0: number, count: number): Pending => {
+    const logsT = rt.zeros([count * stride]);
+    const vlogsT = f.val ? rt.zeros([count * stride]) : null;
+    const snaps: Tensor[][] = [];
+    for (let t = 0; t < count; t++) {
+      const e = e0 + t;
+      const perm = f.shuffle ? shuffledRows(f.seed, e, n) : null;
+      const permT = perm && (x.tensor || outputs) ? rt.fromData(Float32Array.from(perm), [n], 'fit order') : null;
+      for (let b0 = 0; b0 < n; b0 += f.batchSize) {
+        const nb = Math.min(f.batchSize, n - b0);
+        rt.tidy(() => step(x.batch(b0, nb, perm, permT), y.batch(b0, nb, perm, permT), b0, permT, logsT, t));
+      }
+      permT?.dispose();
+      if (f.val && vlogsT) evaluateInto(f.val.x, f.val.y, vlogsT, t);
+      if (needSnap) snaps.push([...params, ...(f.velocity ?? []), ...(outputs ? [outputs] : [])].map((p) => copyOf(rt, p)));
+    }
+    return { e0, count, logs: readAndFree(logsT), vlogs: vlogsT ? readAndFree(vlogsT) : null, snaps };
+  };
+
+  let final: Tensor[] | null = null;
+  let stopped: History['stopped'] = null;
+  let failure: Error | null = null;
+  const consume = async (p: Pending): Promise<boolean> => {
+    const logs = await p.logs;
+    const vlogs = p.vlogs ? await p.vlogs : null;
+    for (let t = 0; t < p.count; t++) {
+      const epoch = p.e0 + t;
+      const entry: Logs = { loss: fr(logs[t * stride] / n) };
+      f.metricNames.forEach((m, k) => (entry[m] = fr(logs[t * stride + 1 + k] / n)));
+      if (vlogs && f.val) {
+        entry.val_loss = fr(vlogs[t * stride] / f.val.x.n);
+        f.metricNames.forEach((m, k) => (entry[`val_${m}`] = fr(vlogs[t * stride + 1 + k] / f.val!.x.n)));
+      }
+      if (!Number.isFinite(entry.loss)) {
+        failure = new NNError(`fit: the loss became ${entry.loss} at epoch ${epoch}; training stopped and the weights were restored to those before fit()`);
+        return true;
+      }
+      history.record(epoch, entry);
+      if (f.verbose) console.log(`Epoch ${epoch + 1}/${f.epochs} - loss: ${entry.loss.toPrecision(6)}${f.metricNames.map((m) => ` - ${m}: ${entry[m].toPrecision(6)}`).join('')}`);
+      if (f.onEpochEnd) await f.onEpochEnd(epoch, entry);
+      const below = f.stopBelow !== null && entry.loss < fr(f.stopBelow);
+      if (below || f.stopRequested()) {
+        stopped = { epoch, reason: below ? 'stopWhenLossBelow' : 'callback' };
+        final = p.snaps[t];
+        p.snaps.splice(t, 1);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  const queue: Pending[] = [];
+  const release = (p: Pending) => p.snaps.forEach((s) => s.forEach((t) => t.dispose()));
+  try {
+    let next = 0;
+    let over = false;
+    while (!over && (next < f.epochs || queue.length > 0)) {
+      while (next < f.epochs && queue.length < MAX_IN_FLIGHT) {
+        const count = Math.min(chunk, f.epochs - next);
+        queue.push(record(next, count));
+        next += count;
+      }
+      const p = queue.shift()!;
+      over = await consume(p);
+      release(p);
+    }
+  } finally {
+    for (const p of queue.splice(0)) {
+      await p.logs.catch(() => undefined);
+      release(p);
+    }
+  }
+  if (failure) {
+    outputs?.dispose();
+    throw failure;
+  }
+  history.stopped = stopped;
+  const np = params.length;
+  const nv = f.velocity ? f.velocity.length : 0;
+  let keepParams = params;
+  let keepVel = f.velocity;
+  let keepOut = outputs;
+  if (final) {
+    const fin: Tensor[] = final;
+    garbage.push(...params, ...(f.velocity ?? []), ...(outputs ? [outputs] : []));
+    keepParams = fin.slice(0, np);
+    keepVel = f.velocity ? fin.slice(np, np + nv) : null;
+    keepOut = outputs ? fin[np + nv] : null;
+  }
+  const lastOutputs = keepOut ? await keepOut.read() : null;
+  if (keepOut) garbage.push(keepOut);
+  return { history, params: keepParams, velocity: keepVel, lastOutputs, garbage };
+}
+
+/** Forward pass of x in batches: [n, K]. */
+export function predictGeneral(net: GeneralNet, params: readonly Tensor[], x: Rows): Tensor {
+  const { rt, spec, L } = net;
+  const out = rt.allocate([x.n, spec.dims[L]], 'predict');
+  for (let b0 = 0; b0 < x.n; b0 += 4096) {
+    const nb = Math.min(4096, x.n - b0);
+    rt.tidy(() => {
+      const { a } = net.forward(params, x.batch(b0, nb, null, null), false);
+      putRows(rt, a[L], out, b0);
+      return null;
+    });
+  }
+  return out;
+}
+
+/** Mean loss and metrics over x, y: [1 + metrics]. */
+export async function evaluateGeneral(net: GeneralNet, params: readonly Tensor[], x: Rows, y: Rows): Promise<number[]> {
+  const { rt, spec, L } = net;
+  const logs = rt.zeros([1 + spec.metrics.length]);
+  for (let b0 = 0; b0 < x.n; b0 += 4096) {
+    const nb = Math.min(4096, x.n - b0);
+    rt.tidy(() => {
+      const { a } = net.forward(params, x.batch(b0, nb, null, null), false);
+      batchMetrics(rt, spec, a[L], y.batch(b0, nb, null, null), logs, 0);
+      return null;
+    });
+  }
+  const v = await logs.read();
+  logs.dispose();
+  return Array.from(v, (s) => fr(s / x.n));
+}

@@ -1,0 +1,476 @@
+/**
+ * The fused small-network path: shaders/train_small.wgsl runs many epochs of a whole Dense
+ * network in one dispatch (weights in workgroup memory), and its CPU twin below does the same
+ * in float32 steps (Math.fround after every operation, in the WGSL's order).
+ */
+import trainSmallShader from '../../shaders/train_small.wgsl?raw';
+import type { PipelineHandle, Scheduler } from '../gpu/scheduler';
+import { MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import type { Runtime } from '../runtime';
+import type { Tensor } from '../tensor';
+import { lossValueCode, sampleValue } from './metrics';
+import { shuffledRows } from './random';
+
+const KERNEL: ShaderFile = { file: 'train_small.wgsl', code: trainSmallShader };
+export const MAXP = 1536;
+export const MAXU = 256;
+export const MAXL = 8;
+export const MAXM = 8;
+/** Networks this small keep their arrays in registers (SMALLP / SMALLU of the WGSL). */
+const SMALLP = 64;
+const SMALLU = 32;
+
+/** A network as the fused kernel sees it. */
+export interface NetSpec {
+  /** Units per layer, input first: [d0, d1, ..., dL]. */
+  dims: number[];
+  /** Activation code of layers 1..L (0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 softmax, 5 custom). */
+  acts: number[];
+  bias: boolean[];
+  loss: number;
+  /** Value codes of the metrics. */
+  metrics: number[];
+  /** The one user-defined activation used (code 5), if any. */
+  custom: { name: string; lib: ShaderFile; forward(x: number): number; backward(x: number, y: number, dy: number): number } | null;
+}
+
+export function paramCount(dims: number[]): number {
+  let p = 0;
+  for (let l = 1; l < dims.length; l++) p += (dims[l - 1] + 1) * dims[l];
+  return p;
+}
+
+/** Why the network cannot take the fused path, or null when it can. */
+export function fusedBlocker(spec: NetSpec): string | null {
+  const L = spec.dims.length - 1;
+  if (L > MAXL) return `more than ${MAXL} layers`;
+  if (spec.acts.some((a) => a < 0)) return 'an activation the fused kernel does not implement';
+  if (spec.acts.slice(0, -1).some((a) => a === 4)) return 'softmax on a hidden layer';
+  if (paramCount(spec.dims) > MAXP) return `more than ${MAXP} parameters`;
+  if (spec.dims.reduce((s, d) => s + d, 0) > MAXU) return `more than ${MAXU} units`;
+  if (spec.metrics.length > MAXM) return `more than ${MAXM} metrics`;
+  return null;
+}
+
+/** Override constants of shaders/train_small.wgsl for this network (and entry-specific extras). */
+export function netConstants(spec: NetSpec, extra: Record<string, number> = {}): Record<string, number> {
+  const L = spec.dims.length - 1;
+  const units = spec.dims.reduce((t, d) => t + d, 0);
+  const small = paramCount(spec.dims) <= SMALLP && units <= SMALLU;
+  const c: Record<string, number> = { L, LOSS: spec.loss, NM: spec.metrics.length, SMALL: small ? 1 : 0 };
+  spec.dims.forEach((d, l) => (c[`D${l}`] = d));
+  spec.acts.forEach((a, l) => (c[`A${l + 1}`] = Math.max(0, a)));
+  spec.bias.forEach((b, l) => (c[`B${l + 1}`] = b ? 1 : 0));
+  spec.metrics.forEach((m, k) => (c[`M${k}`] = m));
+  return { ...c, ...extra };
+}
+
+function stub(): ShaderFile {
+  return { file: 'lib/custom_activation.wgsl', code: 'fn custom_forward(x: f32) -> f32 {\n  return x;\n}\n\nfn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return dy;\n}\n' };
+}
+
+export function trainSmallParts(custom: ShaderFile | null): ShaderFile[] {
+  return [MATH_LIB, custom ?? stub(), KERNEL];
+}
+
+const memo = new WeakMap<Scheduler, Map<ShaderFile | null, Map<string, PipelineHandle>>>();
+
+/**
+ * A pipeline of train_small.wgsl, memoised here by (custom library, entry, constants): the
+ * scheduler's own cache composes and hashes the whole shader text on every call, which costs
+ * more than a small dispatch on the per-op path.
+ */
+export function tsPipeline(s: Scheduler, custom: ShaderFile | null, entry: string, constants: Record<string, number>): PipelineHandle {
+  let byLib = memo.get(s);
+  if (!byLib) memo.set(s, (byLib = new Map()));
+  let byKey = byLib.get(custom);
+  if (!byKey) byLib.set(custom, (byKey = new Map()));
+  const key = `${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+  let h = byKey.get(key);
+  if (!h) byKey.set(key, (h = s.pipeline(trainSmallParts(custom), entry, constants, `train_small:${entry}`)));
+  return h;
+}
+
+export interface TrainChunk {
+  epoch0: number;
+  nEpochs: number;
+  n: number;
+  batch: number;
+  seed: number;
+  shuffle: boolean;
+  lr: number;
+  momentum: number;
+  stopBelow: number | null;
+  /** Also write the outputs of each row's forward pass in the last epoch run ([n, K] after the epoch logs). */
+  keepOutputs?: boolean;
+}
+
+export function trainUniform(c: Partial<TrainChunk> & { slot?: number }): Uint8Array {
+  const buf = new ArrayBuffer(48);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  u[0] = c.epoch0 ?? 0;
+  u[1] = c.nEpochs ?? 0;
+  u[2] = c.n ?? 0;
+  u[3] = c.batch ?? 0;
+  u[4] = c.seed ?? 0;
+  u[5] = c.shuffle ? 1 : 0;
+  f[6] = c.lr ?? 0;
+  f[7] = c.momentum ?? 0;
+  f[8] = c.stopBelow ?? 0;
+  u[9] = c.stopBelow === null || c.stopBelow === undefined ? 0 : 1;
+  u[10] = c.keepOutputs ? 1 : 0;
+  u[11] = c.slot ?? 0;
+  return new Uint8Array(buf);
+}
+
+/** Size of the logs `trainChunk` returns. */
+export function chunkLogSize(spec: NetSpec, c: TrainChunk): number {
+  return 3 + c.nEpochs * (1 + spec.metrics.length) + (c.keepOutputs ? c.n * spec.dims[spec.dims.length - 1] : 0);
+}
+
+/**
+ * Records `nEpochs` epochs of training. Returns the logs tensor:
+ * [epochs done, stop reason, stop epoch, then per epoch: loss, metrics..., then (keepOutputs) outputs [n, K]].
+ * Updates `w` (flat weights) and `vel` (momentum) in place; `perm` is scratch [n + 1].
+ */
+export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: Tensor, vel: Tensor, perm: Tensor, c: TrainChunk): Tensor {
+  const label = `train_small.train [${spec.dims.join(', ')}] epochs ${c.epoch0}..${c.epoch0 + c.nEpochs - 1}`;
+  return rt.run({
+    op: label,
+    inputs: [x, y],
+    outputs: [[chunkLogSize(spec, c)]],
+    writes: [w, vel, perm],
+    tolerance: { rtol: 1e-4, atol: 1e-6 },
+    gpu: (s, [xg, yg], [lg, wg, vg, pg]) => {
+      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'train', netConstants(spec, { MOMENTUM: c.momentum !== 0 ? 1 : 0 }));
+      s.dispatch({
+        label,
+        pipeline,
+        bindings: [
+          { binding: 0, buffer: xg.buffer },
+          { binding: 1, buffer: yg.buffer },
+          { binding: 3, buffer: wg.buffer },
+          { binding: 4, buffer: vg.buffer },
+          { binding: 5, buffer: lg.buffer },
+          { binding: 6, buffer: pg.buffer },
+        ],
+        uniform: trainUniform(c),
+        uniformBinding: 7,
+        workgroups: 1,
+      });
+    },
+    cpu: ([xs, ys], [logs, ws, vs, ps]) => {
+      if (ps[c.n] !== 0) return void logs.fill(0, 0, 3);
+      new CpuNet(spec).train(xs, ys, ws, vs, logs, c);
+      if (logs[1] !== 0) ps[c.n] = 1;
+    },
+  })[0];
+}
+
+/** Forward pass of `n` rows: [n, K]. */
+export function predictFused(rt: Runtime, spec: NetSpec, x: Tensor, w: Tensor, n: number): Tensor {
+  const K = spec.dims[spec.dims.length - 1];
+  const label = `train_small.predict [${n}, ${spec.dims.join(', ')}]`;
+  return rt.run({
+    op: label,
+    inputs: [x, w],
+    outputs: [[n, K]],
+    gpu: (s, [xg, wg], [og]) => {
+      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'predict', netConstants(spec));
+      s.dispatch({
+        label,
+        pipeline,
+        bindings: [
+          { binding: 0, buffer: xg.buffer },
+          { binding: 3, buffer: wg.buffer },
+          { binding: 5, buffer: og.buffer },
+        ],
+        uniform: trainUniform({ n }),
+        uniformBinding: 7,
+        workgroups: n,
+      });
+    },
+    cpu: ([xs, ws], [out]) => {
+      const net = new CpuNet(spec);
+      for (let r = 0; r < n; r++) {
+        net.forward(xs, r, ws);
+        out.set(net.output(), r * K);
+      }
+    },
+  })[0];
+}
+
+/** Mean loss and metrics over `n` rows: [1 + metrics]. */
+export function evaluateFused(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: Tensor, n: number): Tensor {
+  const label = `train_small.evaluate [${n}, ${spec.dims.join(', ')}]`;
+  return rt.run({
+    op: label,
+    inputs: [x, y, w],
+    outputs: [[1 + spec.metrics.length]],
+    tolerance: { rtol: 1e-5, atol: 1e-7 },
+    gpu: (s, [xg, yg, wg], [og]) => {
+      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'evaluate', netConstants(spec));
+      s.dispatch({
+        label,
+        pipeline,
+        bindings: [
+          { binding: 0, buffer: xg.buffer },
+          { binding: 1, buffer: yg.buffer },
+          { binding: 3, buffer: wg.buffer },
+          { binding: 5, buffer: og.buffer },
+        ],
+        uniform: trainUniform({ n }),
+        uniformBinding: 7,
+        workgroups: 1,
+      });
+    },
+    cpu: ([xs, ys, ws], [out]) => {
+      const net = new CpuNet(spec);
+      const sums = new Float32Array(1 + spec.metrics.length);
+      for (let r = 0; r < n; r++) {
+        net.forward(xs, r, ws);
+        net.accumulate(ys, r, sums);
+      }
+      for (let m = 0; m < sums.length; m++) out[m] = Math.fround(sums[m] / n);
+    },
+  })[0];
+}
+
+const fr = Math.fround;
+const exp = (x: number) => fr(Math.exp(x));
+
+/** `act_fwd` of train_small.wgsl in float32 steps. */
+export function cpuActForward(code: number, x: number, custom: NetSpec['custom']): number {
+  switch (code) {
+    case 1:
+      return x > 0 ? x : 0;
+    case 2:
+      return fr(1 / fr(1 + exp(-x)));
+    case 3:
+      return fr(Math.tanh(x));
+    case 5:
+      return fr(custom!.forward(x));
+    default:
+      return x;
+  }
+}
+
+/** `act_bwd` of train_small.wgsl: dL/dz from the output y (Keras), x = z for custom activations. */
+export function cpuActBackward(code: number, x: number, y: number, dy: number, custom: NetSpec['custom']): number {
+  switch (code) {
+    case 1:
+      return y > 0 ? dy : 0;
+    case 2:
+      return fr(fr(dy * y) * fr(1 - y));
+    case 3:
+      return fr(dy * fr(1 - fr(y * y)));
+    case 5:
+      return fr(custom!.backward(x, y, dy));
+    default:
+      return dy;
+  }
+}
+
+/** CPU twin of train_small.wgsl. */
+export class CpuNet {
+  private readonly L: number;
+  private readonly uoff: number[] = [];
+  private readonly poff: number[] = [];
+  readonly z: Float32Array;
+  readonly a: Float32Array;
+  readonly d: Float32Array;
+  readonly P: number;
+
+  constructor(readonly spec: NetSpec) {
+    this.L = spec.dims.length - 1;
+    let u = 0;
+    let p = 0;
+    for (let l = 0; l <= this.L; l++) {
+      this.uoff.push(u);
+      u += spec.dims[l];
+      this.poff.push(p);
+      if (l >= 1) p += (spec.dims[l - 1] + 1) * spec.dims[l];
+    }
+    // poff[l] is the offset of layer l (l >= 1)
+    this.poff = [0];
+    p = 0;
+    for (let l = 1; l <= this.L; l++) {
+      this.poff.push(p);
+      p += (spec.dims[l - 1] + 1) * spec.dims[l];
+    }
+    this.P = p;
+    this.z = new Float32Array(u);
+    this.a = new Float32Array(u);
+    this.d = new Float32Array(u);
+  }
+
+  private actFwd(code: number, x: number): number {
+    return cpuActForward(code, x, this.spec.custom);
+  }
+
+  private actBwd(code: number, x: number, y: number, dy: number): number {
+    return cpuActBackward(code, x, y, dy, this.spec.custom);
+  }
+
+  forward(xs: Float32Array, row: number, w: Float32Array): void {
+    const { dims, acts, bias } = this.spec;
+    const { z, a } = this;
+    const d0 = dims[0];
+    for (let i = 0; i < d0; i++) a[i] = xs[row * d0 + i];
+    for (let l = 1; l <= this.L; l++) {
+      const cin = dims[l - 1];
+      const cout = dims[l];
+      const po = this.poff[l];
+      const ui = this.uoff[l - 1];
+      const uo = this.uoff[l];
+      for (let j = 0; j < cout; j++) {
+        let acc = 0;
+        for (let i = 0; i < cin; i++) acc = fr(acc + fr(a[ui + i] * w[po + i * cout + j]));
+        z[uo + j] = fr(acc + (bias[l - 1] ? w[po + cin * cout + j] : 0));
+      }
+      const code = acts[l - 1];
+      if (code === 4) {
+        let m = z[uo];
+        for (let j = 1; j < cout; j++) m = Math.max(m, z[uo + j]);
+        let s = 0;
+        for (let j = 0; j < cout; j++) {
+          a[uo + j] = exp(fr(z[uo + j] - m));
+          s = fr(s + a[uo + j]);
+        }
+        for (let j = 0; j < cout; j++) a[uo + j] = fr(a[uo + j] / s);
+      } else {
+        for (let j = 0; j < cout; j++) a[uo + j] = this.actFwd(code, z[uo + j]);
+      }
+    }
+  }
+
+  output(): Float32Array {
+    const K = this.spec.dims[this.L];
+    return this.a.slice(this.uoff[this.L], this.uoff[this.L] + K);
+  }
+
+  /** sums[0] += loss, sums[1 + m] += metric m, for the sample in `a`. */
+  accumulate(ys: Float32Array, row: number, sums: Float32Array): void {
+    const K = this.spec.dims[this.L];
+    const yo = this.uoff[this.L];
+    sums[0] = fr(sums[0] + sampleValue(lossValueCode(this.spec.loss), this.a, yo, ys, row * K, K));
+    this.spec.metrics.forEach((id, m) => (sums[1 + m] = fr(sums[1 + m] + sampleValue(id, this.a, yo, ys, row * K, K))));
+  }
+
+  backward(ys: Float32Array, row: number, nb: number, w: Float32Array, g: Float32Array): void {
+    const { dims, acts, bias, loss } = this.spec;
+    const { z, a, d } = this;
+    const L = this.L;
+    const k = dims[L];
+    const yo = this.uoff[L];
+    const to = row * k;
+    const code = acts[L - 1];
+    const EPS = fr(1e-7);
+    const clip = (y: number) => Math.min(Math.max(y, EPS), fr(1 - EPS));
+    if ((loss === 3 && code === 4) || (loss === 2 && code === 2)) {
+      for (let j = 0; j < k; j++) {
+        const e = fr(a[yo + j] - ys[to + j]);
+        d[yo + j] = fr((loss === 3 ? e : fr(e / k)) / nb);
+      }
+    } else {
+      for (let j = 0; j < k; j++) {
+        const y = a[yo + j];
+        const t = ys[to + j];
+        let dy: number;
+        if (loss === 0) dy = fr(fr(2 * fr(y - t)) / k);
+        else if (loss === 1) dy = fr(Math.sign(fr(y - t)) / k);
+        else if (loss === 2) {
+          const c = clip(y);
+          dy = fr(fr(-fr(t / c) + fr(fr(1 - t) / fr(1 - c))) / k);
+        } else dy = -fr(t / clip(y));
+        d[yo + j] = fr(dy / nb);
+      }
+      if (code === 4) {
+        let s = 0;
+        for (let j = 0; j < k; j++) s = fr(s + fr(d[yo + j] * a[yo + j]));
+        for (let j = 0; j < k; j++) d[yo + j] = fr(a[yo + j] * fr(d[yo + j] - s));
+      } else {
+        for (let j = 0; j < k; j++) d[yo + j] = this.actBwd(code, z[yo + j], a[yo + j], d[yo + j]);
+      }
+    }
+    for (let l = L; l >= 1; l--) {
+      const cin = dims[l - 1];
+      const cout = dims[l];
+      const po = this.poff[l];
+      const ui = this.uoff[l - 1];
+      const uo = this.uoff[l];
+      for (let i = 0; i < cin; i++) {
+        for (let j = 0; j < cout; j++) g[po + i * cout + j] = fr(g[po + i * cout + j] + fr(a[ui + i] * d[uo + j]));
+      }
+      if (bias[l - 1]) for (let j = 0; j < cout; j++) g[po + cin * cout + j] = fr(g[po + cin * cout + j] + d[uo + j]);
+      if (l > 1) {
+        const codeIn = acts[l - 2];
+        for (let i = 0; i < cin; i++) {
+          let acc = 0;
+          for (let j = 0; j < cout; j++) acc = fr(acc + fr(d[uo + j] * w[po + i * cout + j]));
+          d[ui + i] = this.actBwd(codeIn, z[ui + i], a[ui + i], acc);
+        }
+      }
+    }
+  }
+
+  train(xs: Float32Array, ys: Float32Array, w: Float32Array, vel: Float32Array, logs: Float32Array, c: TrainChunk): void {
+    const P = this.P;
+    const nm = this.spec.metrics.length;
+    const stride = 1 + nm;
+    const g = new Float32Array(P);
+    const lr = fr(c.lr);
+    const mom = fr(c.momentum);
+    const stop = c.stopBelow === null ? null : fr(c.stopBelow);
+    const sums = new Float32Array(stride);
+    const K = this.spec.dims[this.L];
+    const yo = this.uoff[this.L];
+    const outBase = 3 + c.nEpochs * stride;
+    let done = 0;
+    let reason = 0;
+    let stopEpoch = 0;
+    for (let t = 0; t < c.nEpochs; t++) {
+      const e = c.epoch0 + t;
+      const perm = c.shuffle ? shuffledRows(c.seed, e, c.n) : null;
+      sums.fill(0);
+      for (let b0 = 0; b0 < c.n; b0 += c.batch) {
+        const nb = Math.min(c.batch, c.n - b0);
+        g.fill(0);
+        for (let s = 0; s < nb; s++) {
+          const row = perm ? perm[b0 + s] : b0 + s;
+          this.forward(xs, row, w);
+          this.accumulate(ys, row, sums);
+          if (c.keepOutputs) logs.set(this.a.subarray(yo, yo + K), outBase + row * K);
+          this.backward(ys, row, nb, w, g);
+        }
+        if (mom !== 0) {
+          for (let p = 0; p < P; p++) {
+            const v = fr(fr(mom * vel[p]) - fr(lr * g[p]));
+            vel[p] = v;
+            w[p] = fr(w[p] + v);
+          }
+        } else {
+          for (let p = 0; p < P; p++) w[p] = fr(w[p] - fr(lr * g[p]));
+        }
+      }
+      const lossv = fr(sums[0] / c.n);
+      logs[3 + t * stride] = lossv;
+      for (let m = 0; m < nm; m++) logs[4 + t * stride + m] = fr(sums[1 + m] / c.n);
+      done = t + 1;
+      if (!Number.isFinite(lossv)) {
+        reason = 2;
+        stopEpoch = e;
+        break;
+      }
+      if (stop !== null && lossv < stop) {
+        reason = 1;
+        stopEpoch = e;
+        break;
+      }
+    }
+    logs[0] = done;
+    logs[1] = reason;
+    logs[2] = stopEpoch;
+  }
+}

@@ -1,0 +1,293 @@
+// Softmax and log-softmax, forward and backward, on the Dawn adapter: the seeds' examples, a
+// table of row lengths that stresses every layout (one invocation per row, one workgroup per
+// row, chunked long rows, strided axes), named edge cases, properties, gradients against the
+// CPU path and finite differences, determinism, the binding limit and bad input.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, NNError, type Runtime, type Tensor } from '../src/index';
+import { expectUlp, ulpReport } from './util/compare';
+
+/** Seeded uniform [0, 1): a failing seed is a bug report. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomLogits(n: number, seed: number, spread = 20): Float32Array {
+  const r = rng(seed);
+  return new Float32Array(n).map(() => (r() - 0.5) * spread);
+}
+
+/** Correctly rounded reference in float64, rows along the last axis. */
+function refSoftmax(x: Float32Array, len: number, log: boolean): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let o = 0; o < x.length; o += len) {
+    let m = -Infinity;
+    for (let k = 0; k < len; k++) m = Math.max(m, x[o + k]);
+    // log(sum) as log1p(rest) when one entry is the max: log(1 + rest) in float64 loses rest's low digits
+    let count = 0;
+    let rest = 0;
+    for (let k = 0; k < len; k++) {
+      if (x[o + k] === m) count++;
+      else rest += Math.exp(x[o + k] - m);
+    }
+    const s = count + rest;
+    const ls = count === 1 ? Math.log1p(rest) : Math.log(s);
+    for (let k = 0; k < len; k++) y[o + k] = log ? x[o + k] - m - ls : Math.exp(x[o + k] - m) / s;
+  }
+  return y;
+}
+
+let rt: Runtime;
+let cpu: Runtime;
+beforeAll(async () => {
+  rt = await createRuntime();
+  cpu = await createRuntime({ backend: 'cpu' });
+});
+afterAll(() => {
+  rt?.dispose();
+  cpu?.dispose();
+});
+
+const read = (t: Tensor) => t.read();
+
+describe('softmax: the seeds', () => {
+  for (const [name, r] of [['gpu', () => rt], ['cpu', () => cpu]] as const) {
+    it(`softmax([2, 10, 1, 4]) = [0.000334, 0.997071, 0.000123, 0.002471] (${name})`, async () => {
+      const y = await read(r().softmax(r().tensor([2, 10, 1, 4])));
+      [0.000334, 0.997071, 0.000123, 0.002471].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+    });
+    it(`softmax([1.3, 5.1, 2.2, 0.7, 1.1]) as printed (${name})`, async () => {
+      const y = await read(r().softmax(r().tensor([1.3, 5.1, 2.2, 0.7, 1.1])));
+      [0.02019047, 0.9025377, 0.04966054, 0.01108076, 0.01653056].forEach((v, i) => expect(Math.abs(y[i] - v)).toBeLessThan(2e-8));
+    });
+  }
+});
+
+describe('softmax: accuracy table (4 ULP of the correctly rounded value)', () => {
+  // 1, WG-1, WG, WG+1 of each layout, primes, the chunk boundary and long rows.
+  const lengths = [1, 2, 3, 5, 10, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1000, 1021, 2048, 4096, 4097, 8191, 8192, 8193, 20011, 65536];
+  for (const len of lengths) {
+    const rows = Math.max(1, Math.min(64, Math.floor(65536 / len)));
+    for (const log of [false, true]) {
+      const op = log ? 'logSoftmax' : 'softmax';
+      it(`${op} rows of ${len}`, async () => {
+        const x = randomLogits(rows * len, len * 7 + (log ? 1 : 0));
+        const y = await read(log ? rt.logSoftmax(rt.tensor(x, [rows, len])) : rt.softmax(rt.tensor(x, [rows, len])));
+        const ref = refSoftmax(x, len, log);
+        const rep = expectUlp(`${op}.forward [${rows}, ${len}]`, y, ref, 4, { inputs: x });
+        if (len > 4096) console.log(`${op} [${rows}, ${len}]: worst ${rep.worst} ULP`);
+      });
+    }
+  }
+
+  it('non-last axes (strided layout) match the reference', async () => {
+    const shape = [3, 37, 5];
+    const x = randomLogits(3 * 37 * 5, 99);
+    for (const axis of [0, 1, -2, -3]) {
+      for (const log of [false, true]) {
+        const ax = axis < 0 ? axis + 3 : axis;
+        const got = await read(log ? rt.logSoftmax(rt.tensor(x, shape), { axis }) : rt.softmax(rt.tensor(x, shape), { axis }));
+        const want = await read(log ? cpu.logSoftmax(cpu.tensor(x, shape), { axis }) : cpu.softmax(cpu.tensor(x, shape), { axis }));
+        expectUlp(`softmax axis ${axis} (${ax}) log=${log}`, got, want, 4);
+      }
+    }
+  });
+
+  it('more than 65,535 rows (folded grid), short and medium rows', async () => {
+    for (const len of [7, 20]) {
+      const rows = 70001;
+      const x = randomLogits(rows * len, len);
+      const y = await read(rt.softmax(rt.tensor(x, [rows, len])));
+      expectUlp(`softmax [${rows}, ${len}]`, y, refSoftmax(x, len, false), 4);
+    }
+  });
+});
+
+describe('softmax: named edge cases', () => {
+  const cases: [string, number[], number[]][] = [
+    ['overflow: [1000, 1001, 1002]', [1000, 1001, 1002], refRow([0, 1, 2])],
+    ['underflow: [-1000, -1001, -1002]', [-1000, -1001, -1002], refRow([0, -1, -2])],
+    ['huge difference: [-1000, 1000]', [-1000, 1000], [0, 1]],
+    ['length-1 row', [3.5], [1]],
+    ['-Infinity entries are exactly 0', [-Infinity, 1, 2, -Infinity], [0, ...refRow([1, 2]), 0]],
+    ['equal values', [4, 4, 4, 4, 4], [0.2, 0.2, 0.2, 0.2, 0.2]],
+  ];
+  function refRow(x: number[]): number[] {
+    return Array.from(refSoftmax(Float32Array.from(x), x.length, false));
+  }
+  for (const [name, x, want] of cases) {
+    it(name, async () => {
+      for (const r of [rt, cpu]) {
+        const y = await read(r.softmax(r.tensor(x)));
+        expectUlp(name, y, want, 2);
+        const ly = await read(r.logSoftmax(r.tensor(x)));
+        const logWant = name.startsWith('huge') ? [-2000, 0] : want.map(Math.log);
+        expectUlp(`log ${name}`, ly, logWant, 2);
+      }
+    });
+  }
+
+  it('log-softmax of a dominant class keeps full accuracy (log1p of the rest)', async () => {
+    for (const r of [rt, cpu]) {
+      const y = await read(r.logSoftmax(r.tensor([[30, 0, 0], [0, -25, 3]])));
+      const want = [-Math.log1p(2 * Math.exp(-30)), -30 - Math.log1p(2 * Math.exp(-30)), -30 - Math.log1p(2 * Math.exp(-30))];
+      const row2 = refSoftmax(Float32Array.from([0, -25, 3]), 3, true);
+      expectUlp('dominant class', y, [...want, ...row2], 2);
+    }
+  });
+
+  it('propagates NaN, +Infinity and all -Infinity to that row only', async () => {
+    const x = [
+      [1, NaN, 2],
+      [-Infinity, -Infinity, -Infinity],
+      [1, Infinity, 2],
+      [1, 2, 3],
+    ];
+    for (const r of [rt, cpu]) {
+      for (const log of [false, true]) {
+        const y = await read(log ? r.logSoftmax(r.tensor(x)) : r.softmax(r.tensor(x)));
+        expect(Array.from(y.slice(0, 9)).every(Number.isNaN)).toBe(true);
+        expectUlp('clean row', y.slice(9), refSoftmax(Float32Array.from([1, 2, 3]), 3, log), 2);
+      }
+    }
+  }, 20000);
+
+  it('odd lengths of long rows in the chunked layout with NaN in one chunk', async () => {
+    const len = 3 * 8192 + 5;
+    const x = randomLogits(2 * len, 5);
+    x[len + 9000] = NaN;
+    const y = await read(rt.softmax(rt.tensor(x, [2, len])));
+    expectUlp('row 0', y.slice(0, len), refSoftmax(x.slice(0, len), len, false), 4);
+    expect(y.slice(len).every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe('softmax: properties', () => {
+  it('rows sum to 1 within 1e-6 and ignore a row shift', async () => {
+    for (const len of [10, 1000, 50000]) {
+      const rows = 8;
+      // multiples of 2^-8 in [-16, 16): adding 8 is exact
+      const r = rng(len);
+      const x = new Float32Array(rows * len).map(() => Math.floor((r() - 0.5) * 32 * 256) / 256);
+      const y = await read(rt.softmax(rt.tensor(x, [rows, len])));
+      for (let o = 0; o < rows; o++) {
+        let s = 0;
+        for (let k = 0; k < len; k++) s += y[o * len + k];
+        expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+      }
+      const shifted = await read(rt.softmax(rt.tensor(x.map((v) => v + 8), [rows, len])));
+      expectUlp(`shift invariance ${len}`, shifted, y, 4);
+    }
+  });
+
+  it('is deterministic: bitwise equal on every run', async () => {
+    const len = 100003;
+    const x = rt.tensor(randomLogits(4 * len, 11), [4, len]);
+    const a = await read(rt.softmax(x));
+    for (let i = 0; i < 3; i++) expect(Buffer.from((await read(rt.softmax(x))).buffer).equals(Buffer.from(a.buffer))).toBe(true);
+  });
+});
+
+describe('softmax: backward', () => {
+  /** sum(w * f(x)) as a float64 function of x, for finite differences. */
+  function objective(x: Float32Array, w: Float32Array, len: number, log: boolean): number {
+    const y = refSoftmax(x, len, log);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += w[i] * y[i];
+    return s;
+  }
+  for (const log of [false, true]) {
+    const op = log ? 'logSoftmaxGrad' : 'softmaxGrad';
+    for (const [rows, len] of [[5, 3], [3, 17], [4, 1000], [2, 20011]]) {
+      it(`${op} [${rows}, ${len}] matches the CPU path and finite differences`, async () => {
+        const x = randomLogits(rows * len, len + 3, 6);
+        const dy = randomLogits(rows * len, len + 4, 2);
+        const grad = async (r: Runtime) => {
+          const y = log ? r.logSoftmax(r.tensor(x, [rows, len])) : r.softmax(r.tensor(x, [rows, len]));
+          const dyt = r.tensor(dy, [rows, len]);
+          return read(log ? r.logSoftmaxGrad(y, dyt) : r.softmaxGrad(y, dyt));
+        };
+        const g = await grad(rt);
+        const c = await grad(cpu);
+        for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - c[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(c[i]));
+        // central differences in float64 on a few coordinates
+        const h = 1e-3;
+        for (const i of [0, 1, Math.floor(g.length / 2), g.length - 1]) {
+          const xp = Float64Array.from(x);
+          const f = (d: number) => {
+            const xs = Float32Array.from(xp);
+            xs[i] = x[i] + d;
+            return objective(xs, dy, len, log);
+          };
+          const fd = (f(h) - f(-h)) / (2 * h);
+          expect(Math.abs(fd - c[i])).toBeLessThan(1e-4 + 1e-3 * Math.abs(fd));
+        }
+      });
+    }
+  }
+
+  it('strided axis gradients match the CPU path', async () => {
+    const shape = [4, 9, 6];
+    const x = randomLogits(216, 8, 6);
+    const dy = randomLogits(216, 9, 2);
+    for (const log of [false, true]) {
+      const run = async (r: Runtime) => {
+        const y = log ? r.logSoftmax(r.tensor(x, shape), { axis: 1 }) : r.softmax(r.tensor(x, shape), { axis: 1 });
+        return read(log ? r.logSoftmaxGrad(y, r.tensor(dy, shape), { axis: 1 }) : r.softmaxGrad(y, r.tensor(dy, shape), { axis: 1 }));
+      };
+      const g = await run(rt);
+      const c = await run(cpu);
+      for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - c[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(c[i]));
+    }
+  });
+});
+
+describe('softmax: limits, verify and bad input', () => {
+  it('splits rows past the binding limit, and rejects one row larger than it', async () => {
+    const small = await createRuntime({ maxBindingBytes: 4096 });
+    try {
+      for (const len of [10, 300]) {
+        const rows = 50;
+        const x = randomLogits(rows * len, 3);
+        const y = await read(small.softmax(small.tensor(x, [rows, len])));
+        expectUlp(`split rows of ${len}`, y, refSoftmax(x, len, false), 4);
+        const g = await read(small.logSoftmaxGrad(small.tensor(x, [rows, len]), small.tensor(x, [rows, len])));
+        expect(g.every(Number.isFinite)).toBe(true);
+      }
+      expect(() => small.softmax(small.tensor(new Float32Array(2000), [1, 2000]))).toThrow(/larger than this adapter's storage binding limit/);
+    } finally {
+      small.dispose();
+    }
+  });
+
+  it('verify: true cross-checks every op', async () => {
+    const v = await createRuntime({ verify: true });
+    try {
+      const x = v.tensor(randomLogits(3 * 1000, 4), [3, 1000]);
+      const y = v.softmax(x);
+      const l = v.logSoftmax(x, { axis: 0 });
+      v.softmaxGrad(y, x);
+      v.logSoftmaxGrad(l, x, { axis: 0 });
+      await v.sync();
+      const r = ulpReport(await read(y), refSoftmax(await read(x), 1000, false), 4);
+      expect(r.failures).toBe(0);
+    } finally {
+      v.dispose();
+    }
+  });
+
+  it('names the problem', () => {
+    const x = rt.tensor([[1, 2, 3]]);
+    expect(() => rt.softmax(x, { axis: 2 })).toThrow(NNError);
+    expect(() => rt.softmax(x, { axis: 2 })).toThrow('softmax: axis 2 is out of range for shape [1, 3]');
+    expect(() => rt.softmax(x, { axis: 0.5 })).toThrow(/axis 0.5 is out of range/);
+    expect(() => rt.logSoftmax(x, { axes: 1 } as never)).toThrow("logSoftmax: unknown option 'axes'");
+    expect(() => rt.softmax(rt.tensor(3))).toThrow(/rank >= 1/);
+    expect(() => rt.softmaxGrad(x, rt.tensor([1, 2, 3]))).toThrow('softmax.backward: expected dy of shape [1, 3] (the shape of y), got [3]');
+  });
+});
