@@ -5,7 +5,7 @@ import { LINEAR, runtimeFromArgs } from './seeds';
 const rt = await runtimeFromArgs();
 console.log(`backend: ${rt.backend}`);
 setSeed(42);
-for (const [name, d, epochs] of [['y = 2x', LINEAR.double, 500], ['y = 2x + 1', LINEAR.doublePlusOne, 2000]] as const) {
+for (const [name, d, epochs] of [['y = 2x', LINEAR.double, 500], ['y = 2x + 1', LINEAR.doublePlusOne, 1000]] as const) {
   const model = new Sequential([Input({ shape: [1] }), Dense({ units: 1 })], { runtime: rt });
   model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
   const h = await model.fit(d.x, d.y, { epochs, seed: 1 });

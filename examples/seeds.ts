@@ -20,7 +20,7 @@ export const C2F = {
 
 export const LINEAR = {
   double: { x: [1, 2, 3, 4], y: [2, 4, 6, 8], predictX: [3.5, 5, 5.5, 6], about: [7, 10, 11, 12] },
-  doublePlusOne: { x: [1, 2, 3], y: [3, 5, 7], predictX: [4, 5], about: [9, 11] },
+  doublePlusOne: { x: [0, 1, 2], y: [1, 3, 5], predictX: [3, 4], about: [7, 9] },
 };
 
 /** The 2-2-2 network of 004_: W1 [in, out] so h1 uses w1 = .15, w2 = .20; h2 uses w3 = .25, w4 = .30. */

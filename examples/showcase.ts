@@ -1,7 +1,8 @@
 // `npm start`: every activation of the library on the GPU, cross-checked against the CPU
 // path, then the seeds' worked examples with the numbers they print.
 //   npx vite-node examples/showcase.ts [--cpu]
-import { BUILTIN_ACTIVATIONS, createRuntime, ulpDistance, type Runtime } from '../src/index';
+import { BUILTIN_ACTIVATIONS, createRuntime, Dense, initializers, Input, Sequential, ulpDistance, type Runtime } from '../src/index';
+import { HOUSE, LABELS, LINEAR, NET222_EXPECTED, train222, type Variant222 } from './seeds';
 
 const useCpu = process.argv.includes('--cpu');
 
@@ -59,7 +60,14 @@ async function main(): Promise<void> {
   const s = await rt.sigmoid(rt.tensor([0.25, 7, 9, 20])).read();
   console.log(`  ${fmt(s, 16)}   (float32; the seed prints 0.5621765008857981, 0.9990889488055994, 0.9998766054240137, 0.999999979388463)`);
 
-  console.log('\nSeed 000: a 2-input sigmoid unit, w = [0.11075377, -0.37975395], b = 0.00316227');
+  console.log('\nSeed 000: a 2-input sigmoid unit (rooms, build year -> rebuild?), w = [0.11075377, -0.37975395], b = 0.00316227');
+  const unit = new Sequential([Input({ shape: [2] }), Dense({ units: 1, activation: 'sigmoid' })], { runtime: rt });
+  unit.setWeights([HOUSE.w, HOUSE.b]);
+  const py = await unit.predict(HOUSE.x);
+  console.log(`  outputs ${fmt((await py.read()).slice(0, 3))} ...   (seed, in float64: [0.433929166, 0.555932378, 0.528448253, ...])`);
+  py.dispose();
+  unit.dispose();
+
   console.log('\nSeed 001: the Celsius-to-Fahrenheit neuron, F = max(32, 9/5 C + 32)');
   await rt.defineActivation('c2f', {
     wgsl: { forward: 'max(32.0, x)', backward: 'select(0.0, dy, x > 32.0)' },
@@ -69,6 +77,43 @@ async function main(): Promise<void> {
   const net = rt.linear(rt.tensor(celsius), { a: 1.8, b: 32 });
   const f = await rt.activation('c2f', net).read();
   console.log(`  C = ${fmt(celsius)}\n  F = ${fmt(f, 6)}   (seed: [32, 32, 32.0, 97.7, 104.0, 122.0, 212.0])`);
+
+  console.log('\nSeed 002: softmax([2, 10, 1, 4])');
+  const sm = await rt.softmax(rt.tensor([2, 10, 1, 4])).read();
+  console.log(`  ${fmt(Array.from(sm, (v) => Number(v.toFixed(6))))}   (seed: [0.000334, 0.997071, 0.000123, 0.002471])`);
+  console.log('Seed 004: softmax([1.3, 5.1, 2.2, 0.7, 1.1]) and the cross-entropy of class 2');
+  const logits = rt.tensor([[1.3, 5.1, 2.2, 0.7, 1.1]]);
+  const sm2 = await rt.softmax(logits).read();
+  const ce = await rt.loss('categoricalCrossentropy', logits, rt.tensor([[0, 1, 0, 0, 0]]), { fromLogits: true }).read();
+  console.log(`  ${fmt(sm2, 7)}   (seed: [0.02019047, 0.9025377, 0.04966054, 0.01108076, 0.01653056])`);
+  const ce09 = await rt.loss('categoricalCrossentropy', rt.tensor([[0.05, 0.9, 0.05]]), rt.tensor([[0, 1, 0]])).read();
+  console.log(`  cross-entropy of class 2 = -ln(0.9025377) = ${ce[0].toPrecision(7)};  with the book's rounded 0.90: ${ce09[0].toPrecision(8)}   (seed: 0.1053606)`);
+
+  console.log('\nSeed 003: Keras-style linear regression');
+  for (const [name, d, epochs] of [['y = 2x', LINEAR.double, 500], ['y = 2x + 1', LINEAR.doublePlusOne, 1000]] as const) {
+    const model = new Sequential([Input({ shape: [1] }), Dense({ units: 1, kernelInitializer: initializers.glorotUniform({ seed: 1 }) })], { runtime: rt });
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    const h = await model.fit(d.x.map((v) => [v]), d.y.map((v) => [v]), { epochs, batchSize: 32, shuffle: false });
+    const p = await model.predict(d.predictX.map((v) => [v]));
+    console.log(`  ${name}: ${epochs} epochs, loss ${h.loss[0].toPrecision(3)} -> ${h.loss[h.loss.length - 1].toPrecision(3)}; predict ${fmt(d.predictX)} -> ${fmt(await p.read(), 4)} (about ${fmt(d.about)})`);
+    p.dispose();
+    model.dispose();
+  }
+
+  console.log('\nSeed 004: the 2-2-2 network, per-sample SGD, lr 0.01, float32 as the book');
+  const runs: [string, Variant222, number, number | undefined, keyof typeof NET222_EXPECTED][] = [
+    ['ReLU + sigmoid, 1,000 epochs', 'sigmoid', 1000, undefined, 'sigmoid1000'],
+    ['ReLU + sigmoid, 100,000 epochs', 'sigmoid', 100_000, undefined, 'sigmoid100000'],
+    ['ReLU + linear, stop when E < 1e-7', 'linear', 100_000, 1e-7, 'linearStop'],
+    ['ReLU + softmax + cross-entropy, 100,000 epochs', 'softmax', 100_000, undefined, 'softmax100000'],
+  ];
+  for (const [title, variant, epochs, stop, key] of runs) {
+    const r = await train222(rt, variant, epochs, stop);
+    const expected = NET222_EXPECTED[key] as { y?: string[]; lines?: string[][] };
+    const same = expected.y ? JSON.stringify([r.y, r.lines]) === JSON.stringify([expected.y, expected.lines]) : undefined;
+    console.log(`  ${title}: last epoch ${r.lastEpoch}, E = ${r.lastLoss.toExponential(3)}, ${r.ms.toFixed(0)} ms${same === undefined ? '' : same ? '  [every printed digit matches the seed]' : '  [DIFFERS from the seed]'}`);
+    console.log(`    y = (${r.y.join(', ')});  ` + r.lines.map((l, i) => `${LABELS[i]} = ${l.join(', ')}`).join(';  '));
+  }
 
   rt.dispose();
   cpu.dispose();

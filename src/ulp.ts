@@ -45,12 +45,12 @@ export interface Mismatch {
   count: number;
 }
 
-/** The first mismatch and how many there are, or null. */
-export function findMismatch(got: ArrayLike<number>, ref: ArrayLike<number>, tol: Tolerance): Mismatch | null {
+/** The first mismatch and how many there are, or null; `alt` is an equally acceptable reference. */
+export function findMismatch(got: ArrayLike<number>, ref: ArrayLike<number>, tol: Tolerance, alt?: ArrayLike<number>): Mismatch | null {
   let first = -1;
   let count = 0;
   for (let i = 0; i < ref.length; i++) {
-    if (!withinTolerance(got[i], ref[i], tol)) {
+    if (!withinTolerance(got[i], ref[i], tol) && !(alt && withinTolerance(got[i], alt[i], tol))) {
       if (first < 0) first = i;
       count++;
     }

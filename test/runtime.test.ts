@@ -151,7 +151,7 @@ describe('scheduler', () => {
     const x = rt.tensor(xs);
     const a = await rt.sigmoid(x).read();
     const b = await rt.sigmoid(x).read();
-    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(Array.from(new Uint32Array(a.buffer))).toEqual(Array.from(new Uint32Array(b.buffer)));
   });
 });
 

@@ -7,7 +7,8 @@
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
-  private order: GPUBuffer[] = [];
+  /** Free buffers, oldest first (a Set keeps insertion order and deletes in O(1)). */
+  private order = new Set<GPUBuffer>();
   pooledBytes = 0;
   allocatedBytes = 0;
   peakAllocatedBytes = 0;
@@ -32,8 +33,7 @@ export class BufferPool {
     const reused = list?.pop();
     if (reused) {
       this.pooledBytes -= size;
-      const i = this.order.indexOf(reused);
-      if (i >= 0) this.order.splice(i, 1);
+      this.order.delete(reused);
       reused.label = label;
       return reused;
     }
@@ -54,7 +54,7 @@ export class BufferPool {
       let list = this.free.get(size);
       if (!list) this.free.set(size, (list = []));
       list.push(b);
-      this.order.push(b);
+      this.order.add(b);
       this.pooledBytes += size;
     }
     this.pending = [];
@@ -63,8 +63,9 @@ export class BufferPool {
 
   /** Destroys pooled buffers, oldest first, until at most `maxBytes` stay pooled. */
   trim(maxBytes = 0): void {
-    while (this.pooledBytes > maxBytes && this.order.length > 0) {
-      const b = this.order.shift()!;
+    for (const b of this.order) {
+      if (this.pooledBytes <= maxBytes) break;
+      this.order.delete(b);
       const list = this.free.get(b.size)!;
       list.splice(list.indexOf(b), 1);
       this.pooledBytes -= b.size;

@@ -195,11 +195,13 @@ export class Scheduler {
       compute: { module: mod.module, entryPoint: entry, constants },
       label: name,
     });
+    // Inside the scope: on an invalid pipeline this errors too, and must not leak into a batch.
+    const layout = pipeline.getBindGroupLayout(0);
     const scope = this.device.popErrorScope();
     const moduleError = mod.error;
     const error = (async () => (await moduleError) ?? (await scope)?.message ?? null)();
     error.catch(() => undefined);
-    const handle: PipelineHandle = { pipeline, label: name, error, layout: pipeline.getBindGroupLayout(0) };
+    const handle: PipelineHandle = { pipeline, label: name, error, layout };
     this.pipelines.set(key, handle);
     this.fastPipelines.set(fastKey, handle);
     return handle;
