@@ -17,6 +17,8 @@ export class BufferPool {
     private readonly device: GPUDevice,
     private readonly usage: GPUBufferUsageFlags,
     public capBytes: number,
+    /** Called before a buffer is destroyed (caches that refer to it drop it). */
+    private readonly onDestroy: (b: GPUBuffer) => void = () => undefined,
   ) {}
 
   /** Size classes: multiples of 256 bytes, then steps of 1/8 of a power of two (<= 12.5% waste). */
@@ -70,6 +72,7 @@ export class BufferPool {
       list.splice(list.indexOf(b), 1);
       this.pooledBytes -= b.size;
       this.allocatedBytes -= b.size;
+      this.onDestroy(b);
       b.destroy();
     }
   }

@@ -99,6 +99,9 @@ export class Scheduler {
   private readonly stagingPool: BufferPool;
   private readonly pipelines = new Map<string, PipelineHandle>();
   private readonly fastPipelines = new Map<string, PipelineHandle>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bindGroupKeys = new Map<GPUBuffer, string[]>();
+  private uniformSlots = new Map<string, number>();
   private readonly modules = new Map<string, { module: GPUShaderModule; error: Promise<string | null> }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -129,8 +132,9 @@ export class Scheduler {
     this.maxBindingBytes = Math.min(options.maxBindingBytes ?? Infinity, lim.maxStorageBufferBindingSize);
     this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
     this.workgroupSize = options.workgroupSize ?? 256;
-    this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20);
-    this.uniformPool = new BufferPool(device, UNIFORM_USAGE, 4 * 2 ** 20);
+    const forget = (b: GPUBuffer) => this.forgetBuffer(b);
+    this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20, forget);
+    this.uniformPool = new BufferPool(device, UNIFORM_USAGE, 4 * 2 ** 20, forget);
     this.stagingPool = new BufferPool(device, MAP_READ_USAGE, 64 * 2 ** 20);
     this.uniformStaging = new Uint8Array(UNIFORM_STRIDE * this.maxOpsPerBatch);
     device.addEventListener('uncapturederror', (ev) => {
@@ -266,26 +270,9 @@ export class Scheduler {
       binding: b.binding,
       resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size },
     }));
-    if (spec.uniform) {
-      if (!this.uniformBuffer) {
-        this.uniformBuffer = this.uniformPool.acquire(this.uniformStaging.byteLength, 'webgpu-nn uniforms');
-      }
-      const offset = this.uniformUsed;
-      const bytes = new Uint8Array(spec.uniform.buffer, spec.uniform.byteOffset, spec.uniform.byteLength);
-      if (bytes.byteLength > UNIFORM_STRIDE) throw new NNError(`${spec.label}: uniform block larger than ${UNIFORM_STRIDE} bytes`);
-      this.uniformStaging.set(bytes, offset);
-      this.uniformUsed += UNIFORM_STRIDE;
-      entries.push({
-        binding: spec.uniformBinding ?? spec.bindings.length,
-        resource: { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16) },
-      });
-    }
+    if (spec.uniform) entries.push(this.uniformEntry(spec));
     const grid = spec.grid ?? this.foldGrid(spec.label, spec.workgroups ?? 1);
-    const bindGroup = this.device.createBindGroup({
-      layout: spec.pipeline.layout ?? spec.pipeline.pipeline.getBindGroupLayout(0),
-      entries,
-      label: spec.label,
-    });
+    const bindGroup = this.bindGroup(spec.pipeline, entries, spec.label);
     const pass = this.getPass();
     pass.setPipeline(spec.pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -294,6 +281,70 @@ export class Scheduler {
     batch.pipelines.add(spec.pipeline);
     this.dispatchCount++;
     this.queueFlush();
+  }
+
+  /** Places uniform data in this batch's ring; identical blocks share one slot. */
+  private uniformEntry(spec: DispatchSpec): GPUBindGroupEntry {
+    const u = spec.uniform!;
+    if (u.byteLength > UNIFORM_STRIDE) throw new NNError(`${spec.label}: uniform block larger than ${UNIFORM_STRIDE} bytes`);
+    if (!this.uniformBuffer) {
+      this.uniformBuffer = this.uniformPool.acquire(this.uniformStaging.byteLength, 'webgpu-nn uniforms');
+    }
+    const bytes = new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
+    const key = bytes.join(',');
+    let offset = this.uniformSlots.get(key);
+    if (offset === undefined) {
+      offset = this.uniformUsed;
+      this.uniformStaging.set(bytes, offset);
+      this.uniformUsed += UNIFORM_STRIDE;
+      this.uniformSlots.set(key, offset);
+    }
+    return {
+      binding: spec.uniformBinding ?? spec.bindings.length,
+      resource: { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16) },
+    };
+  }
+
+  /**
+   * Bind groups are cached by pipeline and bound ranges: loops of small ops reuse the same
+   * pooled buffers and uniform slots, and creating a bind group costs more than the dispatch.
+   * Entries die with their buffers (see `forgetBuffer`).
+   */
+  private bindGroup(pipeline: PipelineHandle, entries: GPUBindGroupEntry[], label: string): GPUBindGroup {
+    let key = `${pipelineId(pipeline)}`;
+    for (const e of entries) {
+      const r = e.resource as GPUBufferBinding;
+      key += `|${e.binding}:${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
+    }
+    const hit = this.bindGroups.get(key);
+    if (hit) return hit;
+    const group = this.device.createBindGroup({
+      layout: pipeline.layout ?? pipeline.pipeline.getBindGroupLayout(0),
+      entries,
+      label,
+    });
+    if (this.bindGroups.size >= 4096) this.clearBindGroups();
+    this.bindGroups.set(key, group);
+    for (const e of entries) {
+      const b = (e.resource as GPUBufferBinding).buffer;
+      let keys = this.bindGroupKeys.get(b);
+      if (!keys) this.bindGroupKeys.set(b, (keys = []));
+      keys.push(key);
+    }
+    return group;
+  }
+
+  private clearBindGroups(): void {
+    this.bindGroups.clear();
+    this.bindGroupKeys.clear();
+  }
+
+  /** Drops cached bind groups that use a buffer about to be destroyed. */
+  private forgetBuffer(b: GPUBuffer): void {
+    const keys = this.bindGroupKeys.get(b);
+    if (!keys) return;
+    for (const k of keys) this.bindGroups.delete(k);
+    this.bindGroupKeys.delete(b);
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches. */
@@ -349,6 +400,7 @@ export class Scheduler {
     if (this.uniformBuffer) this.uniformPool.release(this.uniformBuffer);
     this.uniformBuffer = null;
     this.uniformUsed = 0;
+    this.uniformSlots = new Map();
     const scopes = [this.device.popErrorScope(), this.device.popErrorScope(), this.device.popErrorScope()];
     const uncaught = this.uncaptured.splice(0);
     const status = this.describeBatchError(batch, scopes, uncaught);
@@ -450,6 +502,16 @@ export class Scheduler {
     this.stagingPool.destroyAll();
   }
 }
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+const pipelineId = (p: PipelineHandle) => objectId(p);
+const bufferId = (b: GPUBuffer) => objectId(b);
 
 const fileIds = new WeakMap<ShaderFile, number>();
 let nextFileId = 1;
