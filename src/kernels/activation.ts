@@ -114,7 +114,6 @@ export function activationForward(rt: Runtime, name: string, x: Tensor, params?:
     inputs: [x],
     outputs: [x.shape],
     tolerance: { ulp: custom?.ulp ?? 4 },
-    inputsMayFlush: true,
     gpu: (s, [xt], [y]) => dispatchElementwise(s, label, shaderParts(custom), 'forward', { ACTIVATION: custom ? CUSTOM_ACTIVATION_ID : spec.id }, [xt], [0], y, p),
     cpu: ([xs], [ys]) => {
       for (let i = 0; i < xs.length; i++) ys[i] = spec.forward(xs[i], p);
@@ -137,7 +136,6 @@ export function activationBackward(rt: Runtime, name: string, x: Tensor, dy: Ten
     inputs: [x, dy],
     outputs: [x.shape],
     tolerance: { ulp: custom?.ulp ?? 4 },
-    inputsMayFlush: true,
     gpu: (s, [xt, dyt], [dx]) => dispatchElementwise(s, label, shaderParts(custom), 'backward', { ACTIVATION: custom ? CUSTOM_ACTIVATION_ID : spec.id }, [xt, dyt], [0, 1], dx, p),
     cpu: ([xs, dys], [dxs]) => {
       for (let i = 0; i < xs.length; i++) dxs[i] = spec.backward(xs[i], dys[i], p);
