@@ -104,7 +104,11 @@ export async function reductions(ctx: Ctx): Promise<SectionResult> {
       { op: 'CE backward', run: () => lossGrad('categoricalCrossentropy', logits, t, opts), tfOp: tfLoss && tl && tf ? () => tf.tidy(() => tf.grad(tfLoss)(tl)) : null },
       {
         op: 'CE fwd+bwd',
-        run: () => [loss('categoricalCrossentropy', logits, t, opts), lossGrad('categoricalCrossentropy', logits, t, opts)],
+        // one pass over the logits for both (runtime.lossAndGrad), like tf.valueAndGrad
+        run: () => {
+          const both = rt.lossAndGrad('categoricalCrossentropy', logits, t, opts);
+          return [both.loss, both.grad];
+        },
         tfOp: tfLoss && tl && tf ? () => tf.tidy(() => { const { value, grad } = tf.valueAndGrad(tfLoss)(tl); return [value, grad]; }) : null,
       },
     ];

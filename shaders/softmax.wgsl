@@ -6,6 +6,7 @@
 //   3 logSoftmaxGrad  dx = dy - exp(y) * sum(dy)                     a = y, b = dy
 //   4 xent            out[row] = -sum_{t != 0} t * logSoftmax(z)     a = z, b = t
 //   5 xentGrad        dz = scale * (softmax(z) * sum(t) - t)         a = z, b = t
+//   6 xent + xentGrad in one pass (entry `rows_xent_both`): dz in out, the row's loss in row_loss_out
 // Entries: `rows` (one workgroup per row), `rows_partial` + `rows_finish` (several workgroups per
 // long row: per-chunk max and sums, then every chunk combines all partials of its row in the same
 // fixed order), `rows_small` (one invocation per short row), `strided` (one invocation per column
@@ -34,6 +35,8 @@ struct Params {
   inner: u32,
   scale: f32,
   one: f32,
+  // rows_xent_both: element offset of this dispatch's first row in row_loss_out
+  base_loss: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
@@ -43,6 +46,9 @@ struct Params {
 // per chunk: [max, 0, 0, 0], sums
 @group(0) @binding(4) var<storage, read> part_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> part_out: array<vec4<f32>>;
+
+// rows_xent_both only: one loss per row
+@group(0) @binding(6) var<storage, read_write> row_loss_out: array<f32>;
 
 var<workgroup> red_m: array<f32, WG>;
 var<workgroup> red_m2: array<f32, G>;
@@ -267,7 +273,7 @@ fn stash_out(e: f32, t: f32, m: f32, s: vec4<f32>) -> f32 {
     return sm_nan();
   }
   let p = e / (s.x + s.y);
-  if (MODE == 5u) {
+  if (MODE == 5u || MODE == 6u) {
     return params.scale * (p * s.z - t);
   }
   return p;
@@ -280,7 +286,7 @@ fn range_write_stash(start: u32, n: u32, out_start: u32, m: f32, s: vec4<f32>, l
     for (var j = lid; j < (n >> 2u); j += WG) {
       let e = out[o4 + j];
       var t = vec4<f32>(0.0);
-      if (MODE == 5u) {
+      if (MODE == 5u || MODE == 6u) {
         t = b[s4 + j];
       }
       out[o4 + j] = vec4<f32>(stash_out(e.x, t.x, m, s), stash_out(e.y, t.y, m, s),
@@ -326,6 +332,26 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>,
     return;
   }
   range_write(start, n, o, m, s, lid);
+}
+
+// MODE 6: the gradient of xentGrad and the loss of xent from one read of the row (medium rows)
+@compute @workgroup_size(WG)
+fn rows_xent_both(@builtin(workgroup_id) wid: vec3<u32>,
+                  @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let row = group_index(wid, nwg);
+  if (row >= params.rows) {
+    return;
+  }
+  let n = params.len;
+  let start = params.base_in + row * n;
+  let m = wg_max(range_max(start, n, lid), lid);
+  let o = params.base_out + row * n;
+  let s = wg_sum(range_sums_stash(start, n, o, m, lid), lid);
+  range_write_stash(start, n, o, m, s, lid);
+  if (lid == 0u) {
+    row_loss_out[params.base_loss + row] = row_loss(m, s);
+  }
 }
 
 @compute @workgroup_size(WG)

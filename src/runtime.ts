@@ -12,7 +12,7 @@ import { findMismatch, type Tolerance } from './ulp';
 import type { ActivationParams, CustomActivationDefinition } from './activations/types';
 import { activationBackward, activationForward, defineCustomActivation, type ActivationRegistry, createActivationRegistry } from './kernels/activation';
 import { logSoftmax as logSoftmaxOp, logSoftmaxGrad as logSoftmaxGradOp, softmax as softmaxOp, softmaxGrad as softmaxGradOp, type AxisOptions } from './kernels/softmax';
-import { lossBackward, lossForward, type LossOptions } from './kernels/loss';
+import { lossAndGrad, lossBackward, lossForward, type LossOptions } from './kernels/loss';
 import { dense, denseForward, denseGrad, type DenseForwardOptions, type DenseGradOptions, type DenseGrads, type DenseOptions } from './kernels/dense';
 import { matmul, type MatmulOptions } from './kernels/matmul';
 import { sgdUpdate, type SgdOptions } from './kernels/sgd';
@@ -439,6 +439,8 @@ export class Runtime implements TensorOwner {
   loss(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossForward(this, name, yPred, yTrue, options); }
   /** Gradient of `loss(name, ...)` w.r.t. yPred, for the same reduction. */
   lossGrad(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossBackward(this, name, yPred, yTrue, options); }
+  /** The loss and its gradient in one call (one pass per row for softmax cross-entropy from logits). */
+  lossAndGrad(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): { loss: Tensor; grad: Tensor } { return lossAndGrad(this, name, yPred, yTrue, options); }
 
   // ------------------------------------------------------------------ lifecycle
 

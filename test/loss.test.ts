@@ -292,3 +292,38 @@ describe('losses: invalid values and bad input', () => {
     expect(() => rt.loss('mse', rt.tensor(1), rt.tensor(1))).toThrow(/rank >= 1/);
   });
 });
+
+describe('lossAndGrad: loss and gradient together', () => {
+  const rand = (n: number, seed: number) => {
+    let s = seed;
+    return Array.from({ length: n }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4);
+  };
+  const cases: [string, number, number, string, LossOptions][] = [
+    ['categorical from logits, medium rows (one pass)', 37, 1000, 'categoricalCrossentropy', { fromLogits: true }],
+    ['categorical from logits, sum, odd rows (one pass)', 5, 33, 'categorical_crossentropy', { fromLogits: true, reduction: 'sum' }],
+    ['sparse from logits, none (one pass)', 9, 100, 'sparseCategoricalCrossentropy', { fromLogits: true, reduction: 'none' }],
+    ['categorical from logits, short rows (two ops)', 64, 10, 'categoricalCrossentropy', { fromLogits: true }],
+    ['mse (two ops)', 8, 3, 'mse', {}],
+  ];
+  it.each(cases)('%s equals loss and lossGrad, and the CPU path', async (_name, rows, len, loss, opts) => {
+    const z = rand(rows * len, rows + len);
+    const sparse = loss.startsWith('sparse');
+    const labels = Array.from({ length: rows }, (_, r) => (r * 7) % len);
+    const t = sparse ? labels : Array.from({ length: rows * len }, (_, i) => (i % len === labels[Math.floor(i / len)] ? 1 : 0));
+    const results = [];
+    for (const r of [rt, cpu]) {
+      const zt = r.tensor(z, [rows, len]);
+      const tt = sparse ? r.tensor(t, [rows]) : r.tensor(t, [rows, len]);
+      const both = r.lossAndGrad(loss, zt, tt, opts);
+      const sep = [r.loss(loss, zt, tt, opts), r.lossGrad(loss, zt, tt, opts)];
+      results.push([await both.loss.read(), await both.grad.read(), await sep[0].read(), await sep[1].read()]);
+    }
+    const [[gl, gg, sl, sg], [cl, cg]] = results;
+    const close = (a: Float32Array, b: Float32Array, rtol: number, atol: number) =>
+      a.forEach((v, i) => expect(Math.abs(v - b[i]), `index ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(atol + rtol * Math.abs(b[i])));
+    close(gl, sl, 1e-6, 0);
+    close(gg, sg, 1e-6, 1e-9);
+    close(gl, cl, 1e-6, 0);
+    close(gg, cg, 1e-5, 1e-7);
+  });
+});

@@ -10,7 +10,7 @@ import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import type { Tolerance } from '../ulp';
-import { RowMode, SOFTMAX_MATH_LIB, groupsPerBinding, recordRows, span, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
+import { CHUNK, RowMode, SMALL_ROW, SOFTMAX_MATH_LIB, groupsPerBinding, recordRows, recordXentBoth, span, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
 
 const KERNEL: ShaderFile = { file: 'loss.wgsl', code: lossShader };
 const SHADERS = [SOFTMAX_MATH_LIB, KERNEL];
@@ -399,4 +399,44 @@ export function lossBackward(rt: Runtime, name: string, yPred: Tensor, yTrue: Te
     },
     cpu: ([ps, ts], [dp]) => gradCpu(dp, id, ps, cpuTargets(label, p, ts), p.rows, p.len, scale),
   })[0];
+}
+
+/**
+ * The loss and its gradient together: `{loss, grad}`, equal to `lossForward` and `lossBackward`.
+ * Softmax cross-entropy from logits (categorical or sparse) reads each row once for both on
+ * the GPU; the other losses record the two ops.
+ */
+export function lossAndGrad(rt: Runtime, name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): { loss: Tensor; grad: Tensor } {
+  const p = plan(rt, '', name, yPred, yTrue, options);
+  if (lossId(p) !== null || p.len <= SMALL_ROW || p.len > CHUNK || p.rows === 0) {
+    return { loss: lossForward(rt, name, yPred, yTrue, options), grad: lossBackward(rt, name, yPred, yTrue, options) };
+  }
+  const label = `${p.name}.forward+backward ${formatShape(yPred.shape)}`;
+  const scale = p.reduction === 'mean' ? 1 / p.rows : 1;
+  const [loss, grad] = rt.run({
+    op: label,
+    inputs: [yPred, yTrue],
+    outputs: [p.reduction === 'none' ? p.sampleShape : [], yPred.shape],
+    tolerance: { rtol: 1e-5, atol: 1e-7 * scale },
+    gpu: (s, [pg, tg], [out, dp]) => {
+      const targets = denseTargets(s, label, p, tg);
+      const perSample = p.reduction === 'none' ? out.buffer : s.createStorage(Math.max(16, Math.ceil(p.rows / 4) * 16), `${label}:per-sample`);
+      try {
+        recordXentBoth(s, label, pg, targets.buffer, dp, perSample, p.rows, p.len, scale);
+        if (p.reduction !== 'none') recordSum(s, label, perSample, p.rows, out.buffer, scale);
+      } finally {
+        targets.done();
+        if (perSample !== out.buffer) s.releaseStorage(perSample);
+      }
+    },
+    cpu: ([ps, ts], [out, dp]) => {
+      const t = cpuTargets(label, p, ts);
+      const per = new Float64Array(p.rows);
+      perSampleCpu(per, null, ps, t, p.rows, p.len);
+      if (p.reduction === 'none') out.set(per);
+      else out[0] = pairwiseSum(per) * scale;
+      gradCpu(dp, null, ps, t, p.rows, p.len, scale);
+    },
+  });
+  return { loss, grad };
 }

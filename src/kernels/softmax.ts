@@ -21,6 +21,7 @@ export const enum RowMode {
   LogSoftmaxGrad = 3,
   Xent = 4,
   XentGrad = 5,
+  XentBoth = 6,
 }
 
 /** Rows up to this length run one invocation per row (several rows per workgroup). */
@@ -80,7 +81,7 @@ export function groupsPerBinding(s: Scheduler, op: string, unit: number, what: s
 
 const SHADERS = [SOFTMAX_MATH_LIB, KERNEL];
 
-function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: number; baseIn: number; baseOut: number; inner?: number; scale?: number }): Uint8Array {
+function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: number; baseIn: number; baseOut: number; inner?: number; scale?: number; baseLoss?: number }): Uint8Array {
   const buf = new ArrayBuffer(48);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
@@ -93,6 +94,7 @@ function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: num
   u[6] = p.inner ?? 1;
   f[7] = p.scale ?? 1;
   f[8] = 1;
+  u[9] = p.baseLoss ?? 0;
   return new Uint8Array(buf);
 }
 
@@ -173,6 +175,36 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   } finally {
     if (part) s.releaseStorage(part);
   }
+}
+
+/**
+ * Softmax cross-entropy from logits, loss and gradient from one read of each row: dz (scaled)
+ * into `dz`, each row's loss into `perRow`. Only for rows that one workgroup handles
+ * (SMALL_ROW < len <= CHUNK); returns false otherwise, and the caller records the two ops.
+ */
+export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPUBuffer, dz: GpuTensor, perRow: GPUBuffer, rows: number, len: number, scale: number): boolean {
+  if (len <= SMALL_ROW || len > CHUNK || rows === 0) return false;
+  const kernel = label.split(' ')[0];
+  const WG = isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
+  const consts = { MODE: RowMode.XentBoth, WG, G: Math.round(Math.sqrt(WG)), VEC4: len % 4 === 0 ? 1 : 0 };
+  const pipeline = s.pipeline(SHADERS, 'rows_xent_both', consts, `${kernel}:rows_xent_both`);
+  const per = groupsPerBinding(s, label, len, 'a row');
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const r1 = Math.min(rows, r0 + per);
+    const A = span(z.buffer, r0 * len, r1 * len);
+    const B = span(t, r0 * len, r1 * len);
+    const O = span(dz.buffer, r0 * len, r1 * len);
+    const L = span(perRow, r0, r1);
+    s.dispatch({
+      label,
+      pipeline,
+      bindings: [bind(0, A), bind(1, B), bind(2, O), bind(6, L)],
+      uniform: packParams({ rows: r1 - r0, len, baseIn: A.base, baseOut: O.base, scale, baseLoss: L.base }),
+      uniformBinding: 3,
+      workgroups: r1 - r0,
+    });
+  }
+  return true;
 }
 
 /** A CPU implementation of WebGPU (lavapipe, SwiftShader, WARP). */
