@@ -187,6 +187,10 @@ describe('determinism: every op twice, bitwise', () => {
       const t = rt.softmax(rt.tensor(rand(5000, 7), [500, 10]));
       return [rt.loss('categoricalCrossentropy', z, t, { fromLogits: true }), rt.lossGrad('categoricalCrossentropy', z, t, { fromLogits: true })];
     }],
+    ['lossAndGrad, one pass', (rt) => {
+      const both = rt.lossAndGrad('categoricalCrossentropy', rt.tensor(rand(20_000, 16), [200, 100]), rt.softmax(rt.tensor(rand(20_000, 17), [200, 100])), { fromLogits: true });
+      return [both.loss, both.grad];
+    }],
     ['mse + mae', (rt) => {
       const a = rt.tensor(rand(3000, 8), [1000, 3]);
       const b = rt.tensor(rand(3000, 9), [1000, 3]);
