@@ -46,7 +46,8 @@ override B5: bool = true;
 override B6: bool = true;
 override B7: bool = true;
 override B8: bool = true;
-// Loss: 0 mse, 1 mae, 2 bce, 3 cce. Metric value ids: 0 mse, 1 mae, 2 binary acc, 3 categorical acc, 4 bce, 5 cce.
+// Loss: 0 mse, 1 mae, 2 bce, 3 cce, 4 half squared error. Metric value ids: 0 mse, 1 mae,
+// 2 binary acc, 3 categorical acc, 4 bce, 5 cce, 6 half squared error.
 override LOSS: u32 = 0u;
 override NM: u32 = 0u;
 override M0: u32 = 0u;
@@ -361,15 +362,25 @@ fn sample_value(id: u32, yo: u32, to: u32) -> f32 {
       }
       return -s / f32(k);
     }
-    default: {
+    case 5u: {
       for (var i = 0u; i < k; i++) { s = s + ts_mul(ys[to + i], ts_log(ts_clip01(pred(yo, i)))); }
       return -s;
+    }
+    default: {
+      for (var i = 0u; i < k; i++) { let e = pred(yo, i) - ys[to + i]; s = s + ts_mul(e, e); }
+      return s * 0.5;
     }
   }
 }
 
-// Loss ids (0 mse, 1 mae, 2 bce, 3 cce) as value ids.
-fn loss_value_id() -> u32 { return select(LOSS, LOSS + 2u, LOSS >= 2u); }
+// Loss ids (0 mse, 1 mae, 2 bce, 3 cce, 4 half squared error) as value ids.
+fn loss_value_id() -> u32 {
+  switch LOSS {
+    case 0u, 1u: { return LOSS; }
+    case 2u, 3u: { return LOSS + 2u; }
+    default: { return 6u; }
+  }
+}
 
 // Adds the loss and metric values of one sample (predictions at yo, targets of `row`).
 fn accumulate(yo: u32, row: u32, lsum: ptr<function, f32>) {
@@ -423,7 +434,8 @@ fn backward(row: u32, nb: u32) {
         case 0u: { dy = (2.0 * (y - t)) / fk; }
         case 1u: { dy = sign(y - t) / fk; }
         case 2u: { let c = ts_clip01(y); dy = (-(t / c) + (1.0 - t) / (1.0 - c)) / fk; }
-        default: { dy = -(t / ts_clip01(y)); }
+        case 3u: { dy = -(t / ts_clip01(y)); }
+        default: { dy = y - t; }
       }
       d_set(yo + j, dy / fb);
     }

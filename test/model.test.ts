@@ -140,6 +140,57 @@ describe('Sequential model', () => {
     expect(await m.getWeights()).toEqual(before);
   });
 
+  it('halfSquaredError (the seeds\' E = sum (y - t)^2 / 2) trains on every path; with 2 outputs it is mse', async () => {
+    const mk = (rt: Runtime, units: number, loss: string) => {
+      const m = new Sequential([Input({ shape: [2] }), Dense({ units: 3, activation: 'relu', kernelInitializer: { name: 'glorotUniform', config: { seed: 21 } } }), Dense({ units, activation: 'sigmoid', kernelInitializer: { name: 'glorotUniform', config: { seed: 22 } } })], { runtime: rt });
+      m.compile({ optimizer: sgd({ learningRate: 0.5 }), loss, metrics: ['mse'] });
+      return m;
+    };
+    const Y3 = Y.map(([a, b]) => [a, b, a]);
+    for (const rt of [gpu, cpu]) {
+      const h2 = await mk(rt, 2, 'half_squared_error').fit(X, Y, { epochs: 10, batchSize: 4, shuffle: false });
+      const m2 = await mk(rt, 2, 'mse').fit(X, Y, { epochs: 10, batchSize: 4, shuffle: false });
+      expect(h2.loss).toEqual(m2.loss);
+      const fused = await mk(rt, 3, 'halfSquaredError').fit(X, Y3, { epochs: 10, batchSize: 4, shuffle: false, engine: 'fused' });
+      const general = await mk(rt, 3, 'halfSquaredError').fit(X, Y3, { epochs: 10, batchSize: 4, shuffle: false, engine: 'general' });
+      fused.loss.forEach((l, i) => {
+        // Per sample: E = K/2 x mse with K = 3.
+        expect(Math.abs(l - 1.5 * (fused.history.mse as number[])[i])).toBeLessThan(1e-6);
+        expect(Math.abs(l - general.loss[i])).toBeLessThan(1e-6);
+      });
+      expect(fused.loss[9]).toBeLessThan(fused.loss[0]);
+    }
+  });
+
+  it('sparseCategoricalCrossentropy takes class indices and trains exactly as one-hot categorical cross-entropy', async () => {
+    const labels = Y.map(([a]) => (a === 1 ? 0 : 1));
+    for (const rt of [gpu, cpu]) {
+      for (const engine of ['fused', 'general'] as const) {
+        const a = net(rt);
+        const b = net(rt);
+        b.compile({ optimizer: sgd({ learningRate: 0.1, momentum: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy', 'sparse_categorical_accuracy'] });
+        const ha = await a.fit(X, Y, { epochs: 12, batchSize: 4, seed: 5, engine, validationData: [X, Y] });
+        const hb = await b.fit(X, labels, { epochs: 12, batchSize: 4, seed: 5, engine, validationData: [X, labels.map((l) => [l])] });
+        expect(hb.loss).toEqual(ha.loss);
+        expect(hb.history.val_loss).toEqual(ha.history.val_loss);
+        expect(hb.history.accuracy).toEqual(ha.history.accuracy);
+        expect(hb.history.sparse_categorical_accuracy).toEqual(ha.history.accuracy);
+        expect(await b.getWeights()).toEqual(await a.getWeights());
+        const [loss, acc] = (await a.evaluate(X, Y)) as number[];
+        expect(await b.evaluate(X, labels)).toEqual([loss, acc, acc]);
+      }
+    }
+    const m = net(gpu);
+    m.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+    const before = await m.getWeights();
+    await expect(m.fit(X, labels.map((l, i) => (i === 3 ? 2 : l)))).rejects.toThrow(/sparseCategoricalCrossentropy.*integers in \[0, 1\].*row 3 holds 2/);
+    await expect(m.fit(X, labels.map((l, i) => (i === 5 ? 0.5 : l)))).rejects.toThrow(/row 5 holds 0\.5/);
+    await expect(m.fit(X, labels.map((l, i) => (i === 0 ? -1 : l)))).rejects.toThrow(/row 0 holds -1/);
+    await expect(m.fit(X, Y)).rejects.toThrow(/shape \[N, 1\] \(class indices for sparseCategoricalCrossentropy\), got \[13, 2\]/);
+    expect(await m.getWeights()).toEqual(before);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalAccuracy'] })).toThrow(/sparseCategoricalAccuracy.*needs class-index labels/);
+  });
+
   it('the general per-op path matches the fused kernel (2-4-2 tanh + softmax, batches of 4 with a partial batch, shuffle, momentum)', async () => {
     for (const rt of [gpu, cpu]) {
       const a = net(rt);

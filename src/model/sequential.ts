@@ -11,7 +11,7 @@ import { flatten, nest, type NestedArray, type TensorLike } from '../shape';
 import { Tensor } from '../tensor';
 import { History, type Logs } from './history';
 import { DenseLayer, InputLayer, fusedActivationCode, type Layer } from './layers';
-import { LOSS_CANONICAL, lossCode, metricCode } from './metrics';
+import { LOSS_CANONICAL, SPARSE_LOSS, lossCode, metricCode, trainLoss } from './metrics';
 import { getOptimizer, type OptimizerLike, type SGD } from './optimizers';
 import { nextSeed } from './random';
 import { GeneralNet, Rows, evaluateGeneral, fitGeneral, predictGeneral } from './train-general';
@@ -191,7 +191,7 @@ export class Sequential {
       dims: [this.inputUnits, ...this.layers.map((l) => l.units)],
       acts: this.layers.map((l) => fusedActivationCode(l.activation, customName)),
       bias: this.layers.map((l) => l.useBias),
-      loss: this.compiled?.loss ?? 0,
+      loss: trainLoss(this.compiled?.loss ?? 0),
       metrics: this.compiled?.metricCodes ?? [],
       custom: custom
         ? { name: custom.spec.name, lib: custom.lib, forward: (x) => custom.spec.forward(x, [0, 0, 0, 0]), backward: (x, _y, dy) => custom.spec.backward(x, dy, [0, 0, 0, 0]) }
@@ -202,7 +202,7 @@ export class Sequential {
   // ------------------------------------------------------------------ data
 
   /** Validates x (or y) and uploads it: [rows, cols]. Also rejects NaN and infinity. */
-  private async toData(op: string, v: Tensor | TensorLike, cols: number, what: string): Promise<{ data: Float32Array; rows: number }> {
+  private async toData(op: string, v: Tensor | TensorLike, cols: number, what: string, why = what === 'x' ? 'the Input shape' : 'the output units of the last layer'): Promise<{ data: Float32Array; rows: number }> {
     let data: Float32Array;
     let shape: readonly number[];
     if (v instanceof Tensor) {
@@ -217,7 +217,7 @@ export class Sequential {
     let rows: number;
     if (shape.length === 2) {
       if (shape[1] !== cols) {
-        throw new NNError(`${op}: expected ${what} of shape [N, ${cols}] (${what === 'x' ? 'the Input shape' : 'the output units of the last layer'}), got ${formatShape(shape)}`);
+        throw new NNError(`${op}: expected ${what} of shape [N, ${cols}] (${why}), got ${formatShape(shape)}`);
       }
       rows = shape[0];
     } else if (shape.length === 1 && cols === 1) {
@@ -232,6 +232,25 @@ export class Sequential {
       }
     }
     return { data, rows };
+  }
+
+  /**
+   * Validates and uploads targets. With a sparse loss they are class indices ([N] or [N, 1],
+   * integers in [0, units)) and become one-hot rows, so the trainers see categorical targets.
+   */
+  private async toTargets(op: string, v: Tensor | TensorLike, what: string): Promise<{ data: Float32Array; rows: number }> {
+    const K = this.outputUnits;
+    if (this.compiled?.loss !== SPARSE_LOSS) return this.toData(op, v, K, what);
+    const labels = await this.toData(op, v, 1, what, 'class indices for sparseCategoricalCrossentropy');
+    const data = new Float32Array(labels.rows * K);
+    for (let r = 0; r < labels.rows; r++) {
+      const c = labels.data[r];
+      if (!Number.isInteger(c) || c < 0 || c >= K) {
+        throw new NNError(`${op}: sparseCategoricalCrossentropy needs ${what} to hold class indices, integers in [0, ${K - 1}]; row ${r} holds ${c}`);
+      }
+      data[r * K + c] = 1;
+    }
+    return { data, rows: labels.rows };
   }
 
   // ------------------------------------------------------------------ weights
@@ -384,7 +403,7 @@ export class Sequential {
     this.build();
     const rt = this.rt(op);
     const xd = await this.toData(op, x, this.inputUnits, 'x');
-    const yd = await this.toData(op, y, this.outputUnits, 'y');
+    const yd = await this.toTargets(op, y, 'y');
     if (xd.rows !== yd.rows) throw new NNError(`${op}: x has ${xd.rows} rows but y has ${yd.rows}`);
     const spec = this.netSpec();
     if (fusedBlocker(spec)) {
@@ -421,12 +440,12 @@ export class Sequential {
     const stopBelow = args.stopWhenLossBelow ?? null;
     if (stopBelow !== null && (typeof stopBelow !== 'number' || Number.isNaN(stopBelow))) throw new NNError(`${op}: stopWhenLossBelow must be a number, got ${String(stopBelow)}`);
     const xd = await this.toData(op, x, this.inputUnits, 'x');
-    const yd = await this.toData(op, y, this.outputUnits, 'y');
+    const yd = await this.toTargets(op, y, 'y');
     if (xd.rows !== yd.rows) throw new NNError(`${op}: x has ${xd.rows} rows but y has ${yd.rows}`);
     let val: { x: Float32Array; y: Float32Array; rows: number } | null = null;
     if (args.validationData) {
       const vx = await this.toData(op, args.validationData[0], this.inputUnits, 'validation x');
-      const vy = await this.toData(op, args.validationData[1], this.outputUnits, 'validation y');
+      const vy = await this.toTargets(op, args.validationData[1], 'validation y');
       if (vx.rows !== vy.rows) throw new NNError(`${op}: validation x has ${vx.rows} rows but validation y has ${vy.rows}`);
       val = { x: vx.data, y: vy.data, rows: vx.rows };
     }

@@ -383,7 +383,8 @@ export class CpuNet {
         else if (loss === 2) {
           const c = clip(y);
           dy = fr(fr(-fr(t / c) + fr(fr(1 - t) / fr(1 - c))) / k);
-        } else dy = -fr(t / clip(y));
+        } else if (loss === 3) dy = -fr(t / clip(y));
+        else dy = fr(y - t);
         d[yo + j] = fr(dy / nb);
       }
       if (code === 4) {
