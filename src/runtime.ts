@@ -175,7 +175,10 @@ export class Runtime implements TensorOwner {
     const bytes = Math.max(16, Math.ceil(size / 4) * 16);
     let t: Tensor;
     if (this.scheduler) {
-      const buffer = this.scheduler.createStorage(bytes, `${label}${formatShape(shape)}`);
+      if (bytes > this.scheduler.maxBufferSize) {
+        throw new NNError(`${label}: a tensor of shape ${formatShape(shape)} needs ${bytes} bytes, larger than this adapter's maxBufferSize (${this.scheduler.maxBufferSize})`);
+      }
+      const buffer = this.scheduler.createStorage(bytes, label);
       t = new Tensor(this, shape, { kind: 'gpu', buffer, scheduler: this.scheduler, producer: null });
     } else {
       t = new Tensor(this, shape, { kind: 'cpu', data: new Float32Array(size) });

@@ -34,9 +34,9 @@ export class BufferPool {
     const list = this.free.get(size);
     const reused = list?.pop();
     if (reused) {
+      // Not relabelled: setting a label is a native call that costs more than the reuse.
       this.pooledBytes -= size;
       this.order.delete(reused);
-      reused.label = label;
       return reused;
     }
     const buffer = this.device.createBuffer({ size, usage: this.usage, label });

@@ -101,10 +101,11 @@ export class Scheduler {
   private readonly fastPipelines = new Map<string, PipelineHandle>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly bindGroupKeys = new Map<GPUBuffer, string[]>();
-  private uniformSlots = new Map<string, number>();
+  private uniformSlots = new Map<number, number[]>();
   private readonly modules = new Map<string, { module: GPUShaderModule; error: Promise<string | null> }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  private passPipeline: PipelineHandle | null = null;
   private batch: Batch | null = null;
   private batchCounter = 0;
   private uniformStaging: Uint8Array;
@@ -117,6 +118,7 @@ export class Scheduler {
   readonly foldWorkgroups: boolean;
   readonly maxBindingBytes: number;
   readonly maxWorkgroupsPerDim: number;
+  readonly maxBufferSize: number;
   readonly workgroupSize: number;
   lostError: DeviceLostError | null = null;
   dispatchCount = 0;
@@ -131,6 +133,7 @@ export class Scheduler {
     const lim = device.limits;
     this.maxBindingBytes = Math.min(options.maxBindingBytes ?? Infinity, lim.maxStorageBufferBindingSize);
     this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
+    this.maxBufferSize = lim.maxBufferSize;
     this.workgroupSize = options.workgroupSize ?? 256;
     const forget = (b: GPUBuffer) => this.forgetBuffer(b);
     this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20, forget);
@@ -155,12 +158,14 @@ export class Scheduler {
 
   /** Compiles (once) the shader made of `parts` and returns the pipeline for `entry`. */
   pipeline(parts: readonly ShaderFile[], entry: string, constants: Record<string, number> = {}, label?: string): PipelineHandle {
-    // Fast path: the same file objects, entry and constants (no text hashing per dispatch).
-    const ckeys = Object.keys(constants).sort();
-    const tail = `|${entry}|${ckeys.map((k) => `${k}=${constants[k]}`).join(',')}`;
-    const fastKey = parts.map(fileId).join('+') + tail;
+    // Fast path: the same file objects, entry and constants in the same order (no text
+    // hashing, no sorting per dispatch).
+    let fastKey = entry;
+    for (const f of parts) fastKey += `+${fileId(f)}`;
+    for (const k in constants) fastKey += `|${k}=${constants[k]}`;
     const hit = this.fastPipelines.get(fastKey);
     if (hit) return hit;
+    const tail = `|${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
     const shader = composeShader(parts);
     const key = shader.key + tail;
     const cached = this.pipelines.get(key);
@@ -247,6 +252,7 @@ export class Scheduler {
   private endPass(): void {
     this.pass?.end();
     this.pass = null;
+    this.passPipeline = null;
   }
 
   /** Splits a 1-D count of workgroups into a grid within the per-dimension limit. */
@@ -274,7 +280,11 @@ export class Scheduler {
     const grid = spec.grid ?? this.foldGrid(spec.label, spec.workgroups ?? 1);
     const bindGroup = this.bindGroup(spec.pipeline, entries, spec.label);
     const pass = this.getPass();
-    pass.setPipeline(spec.pipeline.pipeline);
+    // Chains of the same op skip the redundant state change (a native call each).
+    if (this.passPipeline !== spec.pipeline) {
+      pass.setPipeline(spec.pipeline.pipeline);
+      this.passPipeline = spec.pipeline;
+    }
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
     batch.ops.push(spec.label);
@@ -290,14 +300,19 @@ export class Scheduler {
     if (!this.uniformBuffer) {
       this.uniformBuffer = this.uniformPool.acquire(this.uniformStaging.byteLength, 'webgpu-nn uniforms');
     }
-    const bytes = new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
-    const key = bytes.join(',');
-    let offset = this.uniformSlots.get(key);
+    const bytes = u instanceof Uint8Array ? u : new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
+    // FNV-1a of the bytes, then a byte compare: cheaper than a string key per dispatch.
+    const n = bytes.length;
+    let h = 0x811c9dc5 ^ n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    let slots = this.uniformSlots.get(h);
+    let offset = slots?.find((o) => sameBytes(this.uniformStaging, o, bytes));
     if (offset === undefined) {
       offset = this.uniformUsed;
       this.uniformStaging.set(bytes, offset);
       this.uniformUsed += UNIFORM_STRIDE;
-      this.uniformSlots.set(key, offset);
+      if (!slots) this.uniformSlots.set(h, (slots = []));
+      slots.push(offset);
     }
     return {
       binding: spec.uniformBinding ?? spec.bindings.length,
@@ -443,7 +458,7 @@ export class Scheduler {
 
   createStorage(bytes: number, label: string): GPUBuffer {
     this.assertUsable(label);
-    const max = this.device.limits.maxBufferSize;
+    const max = this.maxBufferSize;
     if (bytes > max) {
       throw new NNError(`${label}: needs a buffer of ${bytes} bytes, larger than this adapter's maxBufferSize (${max})`);
     }
@@ -531,4 +546,9 @@ function summarizeOps(ops: string[]): string {
   const uniq = [...new Set(ops)];
   const shown = uniq.slice(0, 6).join(', ');
   return uniq.length > 6 ? `${shown} and ${uniq.length - 6} more ops` : shown || 'copy';
+}
+
+function sameBytes(staging: Uint8Array, offset: number, bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (staging[offset + i] !== bytes[i]) return false;
+  return true;
 }

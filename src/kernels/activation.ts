@@ -47,9 +47,21 @@ function resolve(rt: Runtime, op: string, name: unknown): Resolved {
   return { spec, custom: null };
 }
 
+// One array per custom activation (and one for the built-ins), so the scheduler's pipeline
+// lookup sees the same file objects every dispatch.
+const partsOf = new WeakMap<CustomEntry, ShaderFile[]>();
+let builtinParts: ShaderFile[] | null = null;
 function shaderParts(custom: CustomEntry | null): ShaderFile[] {
-  return [MATH_LIB, custom ? custom.lib : customStub(), ACTIVATIONS_LIB, KERNEL];
+  if (!custom) return (builtinParts ??= [MATH_LIB, customStub(), ACTIVATIONS_LIB, KERNEL]);
+  let parts = partsOf.get(custom);
+  if (!parts) partsOf.set(custom, (parts = [MATH_LIB, custom.lib, ACTIVATIONS_LIB, KERNEL]));
+  return parts;
 }
+
+// Uniform scratch: the scheduler copies it into its ring at dispatch.
+const uniformBytes = new Uint8Array(32);
+const uniformF32 = new Float32Array(uniformBytes.buffer, 0, 4);
+const uniformU32 = new Uint32Array(uniformBytes.buffer, 16, 4);
 
 let stub: ShaderFile | null = null;
 function customStub(): ShaderFile {
@@ -71,15 +83,15 @@ export function dispatchElementwise(
   const n = out.size;
   if (n === 0) return;
   const WG = s.workgroupSize;
-  const pipeline = s.pipeline(parts, entry, { ...constants, WG }, label.split(' ')[0]);
+  constants.WG = WG;
+  const pipeline = s.pipeline(parts, entry, constants, label.split(' ')[0]);
   // Chunk offsets must be multiples of 256 bytes (64 floats), sizes multiples of 16 bytes.
   const chunk = Math.max(64, Math.floor(s.maxBindingBytes / 256) * 64);
   for (let start = 0; start < n; start += chunk) {
     const len = Math.min(chunk, n - start);
     const n4 = Math.ceil(len / 4);
-    const uniform = new ArrayBuffer(32);
-    new Float32Array(uniform, 0, 4).set(p);
-    new Uint32Array(uniform, 16, 1)[0] = n4;
+    uniformF32.set(p);
+    uniformU32[0] = n4;
     const offset = start * 4;
     const size = n4 * 16;
     s.dispatch({
@@ -89,7 +101,7 @@ export function dispatchElementwise(
         ...inputs.map((t, i) => ({ binding: inputBindings[i], buffer: t.buffer, offset, size })),
         { binding: 2, buffer: out.buffer, offset, size },
       ],
-      uniform: new Uint8Array(uniform),
+      uniform: uniformBytes,
       uniformBinding: 3,
       workgroups: Math.ceil(n4 / WG),
     });
