@@ -8,6 +8,9 @@ import { acquireDevice, type AdapterInfo, type DeviceOptions } from './gpu/devic
 import { Scheduler, type SchedulerOptions } from './gpu/scheduler';
 import { checkShape, flatten, sameShape, sizeOf, type Shape, type TensorLike } from './shape';
 import { Tensor, type TensorOwner } from './tensor';
+
+/** Uploaded GPU tensors up to this many elements keep their values for host-side checks (labels, targets). */
+const HOST_COPY_MAX = 1 << 16;
 import { findMismatch, type Tolerance } from './ulp';
 import type { ActivationParams, CustomActivationDefinition } from './activations/types';
 import { activationBackward, activationForward, defineCustomActivation, type ActivationRegistry, createActivationRegistry } from './kernels/activation';
@@ -91,7 +94,7 @@ export class Runtime implements TensorOwner {
   private bytesInUse = 0;
   private scopes: Set<Tensor>[] = [];
   private verifyChecks = new Set<Promise<void>>();
-  private verifyFailure: VerifyError | null = null;
+  private verifyFailure: Error | null = null;
   private disposedFlag = false;
   private resolveLost: (info: LostInfo) => void = () => undefined;
   private cpuPeak = 0;
@@ -146,7 +149,9 @@ export class Runtime implements TensorOwner {
       }
       finalShape = shape;
     }
-    return this.fromData(flat.data, finalShape, 'tensor');
+    const t = this.fromData(flat.data, finalShape, 'tensor');
+    if (t.storage.kind === 'gpu' && t.size <= HOST_COPY_MAX) t.storage.host = flat.data;
+    return t;
   }
 
   /** A tensor of zeros. */
@@ -203,12 +208,12 @@ export class Runtime implements TensorOwner {
   /** @internal */
   async readTensor(t: Tensor): Promise<Float32Array> {
     this.checkTensor('read', t);
-    if (this.verify) await this.verified();
+    await this.verified();
     if (t.storage.kind === 'cpu') return t.storage.data.slice();
     const { buffer, producer, scheduler } = t.storage;
     const label = `read tensor #${t.id} ${formatShape(t.shape)}`;
     const bytes = await scheduler.read(buffer, 0, t.size * 4, label, producer);
-    if (this.verify) await this.verified();
+    await this.verified();
     return new Float32Array(bytes);
   }
 
@@ -326,6 +331,7 @@ export class Runtime implements TensorOwner {
       spec.gpu(s, spec.inputs.map(gpuView), [...outputs, ...writes].map(gpuView));
       const producer = s.currentBatch();
       for (const t of [...outputs, ...writes]) (t.storage as { producer: typeof batch | null }).producer = producer;
+      for (const t of writes) (t.storage as { host?: Float32Array | null }).host = null;
       if (this.verify) this.scheduleVerify(spec, verifyBefore, [...outputs, ...writes]);
       return outputs;
     } catch (e) {
@@ -334,9 +340,27 @@ export class Runtime implements TensorOwner {
     }
   }
 
+  /**
+   * @internal Checks a tensor's values on the host with `check` (which throws NNError). With the
+   * values at hand (CPU backend, or a small uploaded GPU tensor no op has written) it throws
+   * now; otherwise the values are read back and a failure is reported to the next read or sync,
+   * like a verify failure, while the op itself runs.
+   */
+  checkValues(t: Tensor, check: (values: Float32Array) => void): void {
+    const st = t.storage;
+    const host = st.kind === 'cpu' ? st.data : st.host;
+    if (host) return check(host);
+    const values = this.snapshot(t);
+    const done = values.then(check).catch((e) => {
+      if (!this.verifyFailure) this.verifyFailure = e instanceof Error ? e : new NNError(String(e));
+    });
+    this.verifyChecks.add(done);
+    done.finally(() => this.verifyChecks.delete(done));
+  }
+
   private snapshot(t: Tensor): Promise<Float32Array> {
-    const st = t.storage as { buffer: GPUBuffer; producer: null };
-    const p = this.scheduler!.read(st.buffer, 0, t.size * 4, `verify tensor #${t.id}`, null).then((b) => new Float32Array(b));
+    const st = t.storage as { buffer: GPUBuffer };
+    const p = this.scheduler!.read(st.buffer, 0, t.size * 4, `check tensor #${t.id}`, null).then((b) => new Float32Array(b));
     p.catch(() => undefined); // awaited by the check; avoid an unhandled rejection meanwhile
     return p;
   }

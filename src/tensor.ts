@@ -5,7 +5,14 @@ import { nest, sizeOf, type NestedArray, type Shape } from './shape';
 /** Where a tensor's float32 data lives. */
 export type Storage =
   | { kind: 'cpu'; data: Float32Array }
-  | { kind: 'gpu'; buffer: GPUBuffer; scheduler: Scheduler; producer: Batch | null };
+  | {
+      kind: 'gpu';
+      buffer: GPUBuffer;
+      scheduler: Scheduler;
+      producer: Batch | null;
+      /** The uploaded values of a small tensor no op has written since, for checks on the host. */
+      host?: Float32Array | null;
+    };
 
 /** The runtime side a tensor needs; implemented by Runtime. */
 export interface TensorOwner {

@@ -258,26 +258,42 @@ describe('losses: Keras semantics and properties', () => {
 });
 
 describe('losses: invalid values and bad input', () => {
-  it('labels out of range or not integers: NNError on the CPU path and under verify, NaN for that sample on the GPU', async () => {
+  it('labels out of range or not integers: NNError at once where the labels are on the host, else on the next read', async () => {
     for (const bad of [3, -1, 1.5, NaN]) {
       const args = (r: Runtime) => [r.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]), r.tensor([1, bad])] as const;
-      expect(() => cpu.loss('sparseCategoricalCrossentropy', ...args(cpu))).toThrow(`label ${bad} at index 1 is not a class index: expected an integer in [0, 2]`);
-      const l = await rt.loss('sparseCategoricalCrossentropy', ...args(rt), { reduction: 'none' }).read();
-      expect(Number.isFinite(l[0]) && Number.isNaN(l[1])).toBe(true);
+      const msg = `label ${bad} at index 1 is not a class index: expected an integer in [0, 2]`;
+      expect(() => cpu.loss('sparseCategoricalCrossentropy', ...args(cpu))).toThrow(msg);
+      expect(() => rt.loss('sparseCategoricalCrossentropy', ...args(rt), { reduction: 'none' })).toThrow(msg);
+      expect(() => rt.lossGrad('sparseCategoricalCrossentropy', ...args(rt))).toThrow(`sparseCategoricalCrossentropy.backward [2, 3]: ${msg}`);
+      expect(() => rt.lossAndGrad('sparseCategoricalCrossentropy', ...args(rt), { fromLogits: true })).toThrow(msg);
+      // Labels an op wrote live on the GPU only: the error comes with the next read.
+      const [p, t] = args(rt);
+      const onGpu = rt.activation('identity', t);
+      const l = rt.loss('sparseCategoricalCrossentropy', p, onGpu, { reduction: 'none' });
+      await expect(l.read()).rejects.toThrow(msg);
+      // Reported once; the runtime stays usable and the NaN stays in that sample only.
+      const again = await l.read();
+      expect(Number.isFinite(again[0]) && Number.isNaN(again[1])).toBe(true);
+      await rt.sync();
     }
     const v = await createRuntime({ verify: true });
     try {
-      const l = v.loss('sparseCategoricalCrossentropy', v.tensor([[0.2, 0.8]]), v.tensor([2]));
-      await expect(l.read()).rejects.toThrow(/label 2 at index 0 is not a class index/);
+      expect(() => v.loss('sparseCategoricalCrossentropy', v.tensor([[0.2, 0.8]]), v.tensor([2]))).toThrow(/label 2 at index 0 is not a class index/);
     } finally {
       v.dispose();
     }
   });
 
-  it('binary targets outside [0, 1]: NNError on the CPU path, NaN on the GPU', async () => {
-    expect(() => cpu.loss('binaryCrossentropy', cpu.tensor([[0.5], [0.5]]), cpu.tensor([[1], [1.5]]))).toThrow('binaryCrossentropy.forward [2, 1]: target 1.5 at index 1 is outside [0, 1]');
-    const l = await rt.loss('binaryCrossentropy', rt.tensor([[0.5], [0.5]]), rt.tensor([[1], [1.5]]), { reduction: 'none' }).read();
-    expect(Number.isNaN(l[1]) && Number.isFinite(l[0])).toBe(true);
+  it('binary targets outside [0, 1]: NNError at once, or on the next read for targets an op wrote', async () => {
+    const msg = 'binaryCrossentropy.forward [2, 1]: target 1.5 at index 1 is outside [0, 1]';
+    expect(() => cpu.loss('binaryCrossentropy', cpu.tensor([[0.5], [0.5]]), cpu.tensor([[1], [1.5]]))).toThrow(msg);
+    expect(() => rt.loss('binaryCrossentropy', rt.tensor([[0.5], [0.5]]), rt.tensor([[1], [1.5]]))).toThrow(msg);
+    expect(() => rt.lossGrad('binaryCrossentropy', rt.tensor([[0.5], [0.5]]), rt.tensor([[-0.5], [1]]), { fromLogits: true })).toThrow('target -0.5 at index 0 is outside [0, 1]');
+    const t = rt.activation('identity', rt.tensor([[1], [1.5]]));
+    const l = rt.loss('binaryCrossentropy', rt.tensor([[0.5], [0.5]]), t, { reduction: 'none' });
+    await expect(rt.sync()).rejects.toThrow(msg);
+    const v = await l.read();
+    expect(Number.isNaN(v[1]) && Number.isFinite(v[0])).toBe(true);
   });
 
   it('names the loss and the offending shape, name or option', () => {

@@ -189,6 +189,9 @@ describe('Sequential model', () => {
     await expect(m.fit(X, Y)).rejects.toThrow(/shape \[N, 1\] \(class indices for sparseCategoricalCrossentropy\), got \[13, 2\]/);
     expect(await m.getWeights()).toEqual(before);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalAccuracy'] })).toThrow(/sparseCategoricalAccuracy.*needs class-index labels/);
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    await expect(m.fit(X, Y.map(([a, b]) => [a, b === 1 ? 2 : b]))).rejects.toThrow(/binaryCrossentropy needs y in \[0, 1\]; row \d+, column 1 holds 2/);
+    expect(await m.getWeights()).toEqual(before);
   });
 
   it('the general per-op path matches the fused kernel (2-4-2 tanh + softmax, batches of 4 with a partial batch, shuffle, momentum)', async () => {

@@ -230,9 +230,7 @@ function oneHotCpu(op: string, labels: Float32Array, rows: number, len: number):
   const t = new Float32Array(rows * len);
   for (let r = 0; r < rows; r++) {
     const c = labels[r];
-    if (!Number.isInteger(c) || c < 0 || c >= len) {
-      throw new NNError(`${op}: label ${c} at index ${r} is not a class index: expected an integer in [0, ${len - 1}]`);
-    }
+    checkLabel(op, c, r, len);
     t[r * len + c] = 1;
   }
   return t;
@@ -308,6 +306,27 @@ function gradCpu(dp: Float32Array, id: LossId | null, p: Float32Array, t: Float3
   }
 }
 
+/**
+ * Sparse labels must be class indices and binary targets lie in [0, 1]. The values are checked
+ * on the host where they are at hand (the CPU path, a small uploaded tensor): a throw now;
+ * otherwise they are read back and a bad value is reported to the next read or sync.
+ */
+function checkTargets(rt: Runtime, op: string, p: Plan, yTrue: Tensor): void {
+  if (p.sparse) {
+    rt.checkValues(yTrue, (t) => {
+      for (let r = 0; r < p.rows; r++) checkLabel(op, t[r], r, p.len);
+    });
+  } else if (p.name === 'binaryCrossentropy') {
+    rt.checkValues(yTrue, (t) => checkBinaryTargets(op, t));
+  }
+}
+
+function checkLabel(op: string, c: number, r: number, len: number): void {
+  if (!Number.isInteger(c) || c < 0 || c >= len) {
+    throw new NNError(`${op}: label ${c} at index ${r} is not a class index: expected an integer in [0, ${len - 1}]`);
+  }
+}
+
 function cpuTargets(op: string, p: Plan, t: Float32Array): Float32Array {
   if (p.sparse) return oneHotCpu(op, t, p.rows, p.len);
   if (p.name === 'binaryCrossentropy') checkBinaryTargets(op, t);
@@ -332,13 +351,14 @@ const LOSS_TOL: Tolerance = { rtol: 1e-6, atol: 1e-12 };
 /**
  * The loss of `yPred` against `yTrue`: a scalar (shape []) for 'mean' / 'sum', or per-sample
  * losses (yPred's shape without its last axis) for 'none'.
- * Label / target values are checked on the CPU path and under `verify: true` (NNError); on the
- * GPU an invalid label or BCE target gives NaN for that sample (values are not read back).
+ * Label / target values are checked (NNError): at once where the values are on the host (the
+ * CPU path, small tensors uploaded with `rt.tensor`), else on the next read or sync.
  */
 export function lossForward(rt: Runtime, name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor {
   const p = plan(rt, '', name, yPred, yTrue, options);
   const id = lossId(p);
   const label = `${p.name}.forward ${formatShape(yPred.shape)}`;
+  checkTargets(rt, label, p, yTrue);
   const outShape = p.reduction === 'none' ? p.sampleShape : [];
   const scale = p.reduction === 'mean' ? 1 / p.rows : 1;
   return rt.run({
@@ -377,6 +397,7 @@ export function lossBackward(rt: Runtime, name: string, yPred: Tensor, yTrue: Te
   const p = plan(rt, '.backward', name, yPred, yTrue, options);
   const id = lossId(p);
   const label = `${p.name}.backward ${formatShape(yPred.shape)}`;
+  checkTargets(rt, label, p, yTrue);
   const scale = p.reduction === 'mean' ? 1 / p.rows : 1;
   return rt.run({
     op: label,
@@ -412,6 +433,7 @@ export function lossAndGrad(rt: Runtime, name: string, yPred: Tensor, yTrue: Ten
     return { loss: lossForward(rt, name, yPred, yTrue, options), grad: lossBackward(rt, name, yPred, yTrue, options) };
   }
   const label = `${p.name}.forward+backward ${formatShape(yPred.shape)}`;
+  checkTargets(rt, label, p, yTrue);
   const scale = p.reduction === 'mean' ? 1 / p.rows : 1;
   const [loss, grad] = rt.run({
     op: label,

@@ -20,6 +20,7 @@ export const LOSSES: Record<string, number> = {
 export const LOSS_CANONICAL = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'halfSquaredError', 'sparseCategoricalCrossentropy'];
 /** Names the runtime's loss ops use (src/kernels/loss.ts), by trainer loss code. */
 export const LOSS_OP_NAMES = ['mse', 'mae', 'binaryCrossentropy', 'categoricalCrossentropy', 'halfSquaredError'];
+export const BCE_LOSS = 2;
 export const SPARSE_LOSS = 5;
 /** The loss code the trainers use: sparse labels train as one-hot categorical cross-entropy. */
 export const trainLoss = (loss: number) => (loss === SPARSE_LOSS ? 3 : loss);

@@ -11,7 +11,7 @@ import { flatten, nest, type NestedArray, type TensorLike } from '../shape';
 import { Tensor } from '../tensor';
 import { History, type Logs } from './history';
 import { DenseLayer, InputLayer, fusedActivationCode, type Layer } from './layers';
-import { LOSS_CANONICAL, SPARSE_LOSS, lossCode, metricCode, trainLoss } from './metrics';
+import { BCE_LOSS, LOSS_CANONICAL, SPARSE_LOSS, lossCode, metricCode, trainLoss } from './metrics';
 import { getOptimizer, type OptimizerLike, type SGD } from './optimizers';
 import { nextSeed } from './random';
 import { GeneralNet, Rows, evaluateGeneral, fitGeneral, predictGeneral } from './train-general';
@@ -240,6 +240,12 @@ export class Sequential {
    */
   private async toTargets(op: string, v: Tensor | TensorLike, what: string): Promise<{ data: Float32Array; rows: number }> {
     const K = this.outputUnits;
+    if (this.compiled?.loss === BCE_LOSS) {
+      const d = await this.toData(op, v, K, what);
+      const i = d.data.findIndex((t) => !(t >= 0 && t <= 1));
+      if (i >= 0) throw new NNError(`${op}: binaryCrossentropy needs ${what} in [0, 1]; row ${Math.floor(i / K)}, column ${i % K} holds ${d.data[i]}`);
+      return d;
+    }
     if (this.compiled?.loss !== SPARSE_LOSS) return this.toData(op, v, K, what);
     const labels = await this.toData(op, v, 1, what, 'class indices for sparseCategoricalCrossentropy');
     const data = new Float32Array(labels.rows * K);
