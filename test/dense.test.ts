@@ -91,7 +91,7 @@ afterAll(() => {
   cpu?.dispose();
 });
 
-// [M, K, N]: 1, odd, around a tile (64), past tiles with primes, batch 1, batch 1,000.
+// [M, K, N]: 1, odd, around a tile (64), past tiles with primes, batch 1, batch 1,000, aligned.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [3, 5, 2],
@@ -101,6 +101,8 @@ const SHAPES: [number, number, number][] = [
   [257, 129, 131],
   [1, 784, 128],
   [1000, 36, 12],
+  // every dimension a multiple of 4 (the direct variant's ALIGNED pipelines), several workgroups
+  [96, 128, 68],
 ];
 const DENSE_SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 4], [64, 65, 63], [257, 129, 131], [1000, 36, 12]];
 // Each (variant, transposes, vec4 or not) is a pipeline that lavapipe compiles in seconds:

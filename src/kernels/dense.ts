@@ -116,6 +116,7 @@ export function recordGemm(s: Scheduler, g: GemmCall): void {
     KEEP_Z: +!!g.zOut,
     FUSE_ACT: +fuse,
   };
+  if (variant === 'direct' && g.m % 4 === 0 && g.k % 4 === 0 && g.n % 4 === 0) constants.ALIGNED = 1;
   if (fuse) constants.ACTIVATION = g.act!.id;
   const entry = variant === 'direct' ? `${g.entry}_direct` : g.entry;
   if (variant === 'direct') [constants.DIRECT_WG_X, constants.DIRECT_WG_Y] = DIRECT_WG;
