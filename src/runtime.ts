@@ -403,12 +403,19 @@ export class Runtime implements TensorOwner {
 
   /** y = f(x) for a built-in or defined activation; `params` as documented per function. */
   activation(name: string, x: Tensor, params?: ActivationParams): Tensor {
+    const row = rowActivation(name, params);
+    if (row) return row.log ? this.logSoftmax(x, row.opts) : this.softmax(x, row.opts);
     return activationForward(this, name, x, params);
   }
 
-  /** dx = dy * f'(x). */
+  /** dx = dy * f'(x) (for softmax / logSoftmax, which take `{axis}`: the vector-Jacobian product). */
   activationGrad(name: string, x: Tensor, dy: Tensor, params?: ActivationParams): Tensor {
-    return activationBackward(this, name, x, dy, params);
+    const row = rowActivation(name, params);
+    if (!row) return activationBackward(this, name, x, dy, params);
+    return this.tidy(() => {
+      const y = row.log ? this.logSoftmax(x, row.opts) : this.softmax(x, row.opts);
+      return row.log ? this.logSoftmaxGrad(y, dy, row.opts) : this.softmaxGrad(y, dy, row.opts);
+    });
   }
 
   /**
@@ -438,6 +445,27 @@ export class Runtime implements TensorOwner {
   gelu(x: Tensor, params?: { approximate?: 'none' | 'tanh' }): Tensor { return this.activation('gelu', x, params); }
   mish(x: Tensor): Tensor { return this.activation('mish', x); }
   hardSwish(x: Tensor): Tensor { return this.activation('hardSwish', x); }
+
+  // dx = dy * f'(x), one per activation above
+  sigmoidGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('sigmoid', x, dy); }
+  stepGrad(x: Tensor, dy: Tensor, params?: { bipolar?: boolean }): Tensor { return this.activationGrad('step', x, dy, params); }
+  tanhGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('tanh', x, dy); }
+  reluGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('relu', x, dy); }
+  identityGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('identity', x, dy); }
+  linearGrad(x: Tensor, dy: Tensor, params?: { a?: number; b?: number }): Tensor { return this.activationGrad('linear', x, dy, params); }
+  leakyReluGrad(x: Tensor, dy: Tensor, params?: { alpha?: number }): Tensor { return this.activationGrad('leakyRelu', x, dy, params); }
+  relu6Grad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('relu6', x, dy); }
+  eluGrad(x: Tensor, dy: Tensor, params?: { alpha?: number }): Tensor { return this.activationGrad('elu', x, dy, params); }
+  seluGrad(x: Tensor, dy: Tensor, params?: { alpha?: number; gamma?: number }): Tensor { return this.activationGrad('selu', x, dy, params); }
+  celuGrad(x: Tensor, dy: Tensor, params?: { alpha?: number }): Tensor { return this.activationGrad('celu', x, dy, params); }
+  softplusGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('softplus', x, dy); }
+  softsignGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('softsign', x, dy); }
+  hardSigmoidGrad(x: Tensor, dy: Tensor, params?: { alpha?: number; beta?: number }): Tensor { return this.activationGrad('hardSigmoid', x, dy, params); }
+  siluGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('silu', x, dy); }
+  swishGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('silu', x, dy); }
+  geluGrad(x: Tensor, dy: Tensor, params?: { approximate?: 'none' | 'tanh' }): Tensor { return this.activationGrad('gelu', x, dy, params); }
+  mishGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('mish', x, dy); }
+  hardSwishGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('hardSwish', x, dy); }
 
   // --- dense (src/kernels/dense.ts, matmul.ts, sgd.ts; docs/dense.md)
 
@@ -537,4 +565,21 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (backend === 'cpu') return new Runtime('cpu', null, null, options);
   const acquired = await acquireDevice(options);
   return new Runtime('webgpu', acquired.info, acquired.device, options);
+}
+
+/**
+ * softmax / logSoftmax through `activation()` (as Keras and the seeds list them with the
+ * activations): row ops over `params.axis` (default: last). null for every other name.
+ */
+function rowActivation(name: unknown, params: unknown): { log: boolean; opts: AxisOptions } | null {
+  if (typeof name !== 'string') return null;
+  const folded = name.toLowerCase().replace(/[_-]/g, '');
+  if (folded !== 'softmax' && folded !== 'logsoftmax') return null;
+  const op = `activation('${name}')`;
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new NNError(`${op}: params must be an object like {axis: -1}, got ${String(params)}`);
+  }
+  const extra = Object.keys(params ?? {}).filter((k) => k !== 'axis');
+  if (extra.length > 0) throw new NNError(`${op}: unknown parameter '${extra[0]}' (known: axis)`);
+  return { log: folded === 'logsoftmax', opts: { axis: (params as { axis?: number } | undefined)?.axis } };
 }

@@ -94,6 +94,34 @@ describe('tensors', () => {
     expect(() => rt.activation('sigmoidd', x)).toThrow(/unknown activation 'sigmoidd'/);
     expect(Array.from(await rt.relu(x).read())).toEqual([0, 1]);
   });
+
+  it('takes PyTorch / ONNX spellings of activation names, and a named gradient method for each', async () => {
+    const x = rt.tensor(randoms(64, 5, 6));
+    const dy = rt.tensor(randoms(64, 6, 2));
+    const pairs: [string, string][] = [['ReLU', 'relu'], ['LeakyReLU', 'leakyRelu'], ['Hardswish', 'hardSwish'], ['hard-sigmoid', 'hardSigmoid'], ['SiLU', 'silu'], ['ReLU6', 'relu6'], ['GELU', 'gelu'], ['Tanh', 'tanh']];
+    for (const [alias, name] of pairs) {
+      expect(Array.from(await rt.activation(alias, x).read())).toEqual(Array.from(await rt.activation(name, x).read()));
+      expect(Array.from(await rt.activationGrad(alias, x, dy).read())).toEqual(Array.from(await rt.activationGrad(name, x, dy).read()));
+    }
+    const named = rt as unknown as Record<string, (x: unknown, dy: unknown) => { read(): Promise<Float32Array> }>;
+    for (const name of ['sigmoid', 'step', 'tanh', 'relu', 'identity', 'linear', 'leakyRelu', 'relu6', 'elu', 'selu', 'celu', 'softplus', 'softsign', 'hardSigmoid', 'silu', 'gelu', 'mish', 'hardSwish']) {
+      expect(Array.from(await named[`${name}Grad`].call(rt, x, dy).read())).toEqual(Array.from(await rt.activationGrad(name, x, dy).read()));
+    }
+    expect(Array.from(await rt.swishGrad(x, dy).read())).toEqual(Array.from(await rt.siluGrad(x, dy).read()));
+  });
+
+  it('softmax and logSoftmax through activation() and activationGrad() are the row ops', async () => {
+    const x = rt.tensor(randoms(12, 7, 4), [3, 4]);
+    const dy = rt.tensor(randoms(12, 8, 1), [3, 4]);
+    expect(Array.from(await rt.activation('softmax', x).read())).toEqual(Array.from(await rt.softmax(x).read()));
+    expect(Array.from(await rt.activation('log_softmax', x, { axis: 0 } as never).read())).toEqual(Array.from(await rt.logSoftmax(x, { axis: 0 }).read()));
+    const g = await rt.activationGrad('softmax', x, dy).read();
+    expect(Array.from(g)).toEqual(Array.from(await rt.softmaxGrad(rt.softmax(x), dy).read()));
+    expect(Array.from(await rt.activationGrad('logSoftmax', x, dy).read())).toEqual(Array.from(await rt.logSoftmaxGrad(rt.logSoftmax(x), dy).read()));
+    expect(() => rt.activation('softmax', x, { alpha: 1 } as never)).toThrow("activation('softmax'): unknown parameter 'alpha' (known: axis)");
+    expect(() => rt.activation('softmax', x, { axis: 2 } as never)).toThrow(/axis/);
+    expect(() => rt.defineActivation('Softmax', { wgsl: { forward: 'x', backward: 'dy' }, cpu: { forward: (v) => v, backward: (_x, _y, d) => d } })).toThrow(/built-in/);
+  });
 });
 
 describe('scheduler', () => {

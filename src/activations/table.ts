@@ -333,9 +333,20 @@ function toSpec(e: Entry): ActivationSpec {
 export const BUILTIN_ACTIVATIONS: readonly ActivationSpec[] = ENTRIES.map(toSpec);
 
 const BY_NAME = new Map<string, ActivationSpec>();
-for (const spec of BUILTIN_ACTIVATIONS) for (const n of [spec.name, ...spec.aliases]) BY_NAME.set(n, spec);
+const BY_FOLDED = new Map<string, ActivationSpec>();
+/** Lower case without '_' and '-': 'ReLU', 'LeakyRelu', 'hard-swish' as PyTorch / ONNX spell them. */
+export const foldName = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
+for (const spec of BUILTIN_ACTIVATIONS) {
+  for (const n of [spec.name, ...spec.aliases]) {
+    BY_NAME.set(n, spec);
+    BY_FOLDED.set(foldName(n), spec);
+  }
+}
 
-/** Canonical camelCase names and their aliases (Keras snake_case, `swish`, ...); case-sensitive. */
+/**
+ * Canonical camelCase names and their aliases (Keras snake_case, `swish`, ...), then the same
+ * names in any case and without '_' / '-' (PyTorch's 'ReLU', 'Hardswish', ONNX's 'LeakyRelu').
+ */
 export function findActivation(name: string): ActivationSpec | undefined {
-  return BY_NAME.get(name);
+  return BY_NAME.get(name) ?? BY_FOLDED.get(foldName(name));
 }

@@ -5,7 +5,7 @@
  */
 import activationShader from '../../shaders/activation.wgsl?raw';
 import { NNError, formatShape } from '../errors';
-import { BUILTIN_ACTIVATIONS, findActivation } from '../activations/table';
+import { BUILTIN_ACTIVATIONS, findActivation, foldName } from '../activations/table';
 import type { ActivationParams, ActivationSpec, CustomActivationDefinition, PackedParams } from '../activations/types';
 import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
@@ -160,7 +160,7 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function defineCustomActivation(rt: Runtime, name: string, def: CustomActivationDefinition): Promise<void> {
   const op = `defineActivation('${String(name)}')`;
   if (typeof name !== 'string' || !NAME_RE.test(name)) throw new NNError(`${op}: the name must be an identifier like 'c2f'`);
-  if (findActivation(name)) throw new NNError(`${op}: '${name}' is a built-in activation; choose another name`);
+  if (findActivation(name) || /^(log)?softmax$/.test(foldName(name))) throw new NNError(`${op}: '${name}' is a built-in activation; choose another name`);
   if (rt.activations.custom.has(name)) throw new NNError(`${op}: '${name}' is already defined`);
   const wgsl = def?.wgsl;
   const cpu = def?.cpu;

@@ -1,6 +1,6 @@
 /** Layers of a Sequential model: Input and Dense (z = x W + b, then the activation). */
 import { NNError } from '../errors';
-import { findActivation } from '../activations/table';
+import { findActivation, foldName } from '../activations/table';
 import { getInitializer, type Initializer, type InitializerLike } from './initializers';
 
 export interface InputConfig {
@@ -100,7 +100,7 @@ export type Layer = DenseLayer | InputLayer;
 export function normalizeActivation(name: string | null | undefined): string {
   if (name === undefined || name === null || name === 'linear' || name === 'identity' || name === 'None') return 'linear';
   if (typeof name !== 'string') throw new NNError(`Dense: activation must be a name, got ${typeof name}`);
-  if (name === 'softmax') return 'softmax';
+  if (foldName(name) === 'softmax') return 'softmax';
   const spec = findActivation(name);
   return spec ? spec.name : name; // custom names are checked when the model meets its runtime
 }
