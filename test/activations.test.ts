@@ -33,7 +33,10 @@ const NAMED = [0, -0, 1e-30, -1e-30, 0.5, -0.5, 1, -1, 10, -10, 20, -20, 88, -88
 // Roots of silu', gelu', mish' and the tanh-gelu', kinks, and the seams between the pieces of
 // the WGSL formulas; 200 neighbouring floats on each side of each.
 const DENSE_AROUND = [-1.2784645427610737, -0.7517915246935645, -1.1924312145154952, -0.7524614220710163,
-  -2 / 3, -1.7, -0.86, -1.61, -0.77, -1.15, -0.35, -0.675, 0.675, 0.55, -0.55, 1.5, 3, 5, 9.5, 0.3465];
+  -2 / 3, -1.7, -0.86, -1.61, -0.77, -1.15, -0.35, -0.675, 0.675, 0.55, -0.55, 1.5, 3, 5, 9.5, 0.3465,
+  // Seams of the branch-free forms: softplus' 1 + e^-|x| crossing sqrt 2, tanh's e^-2|x| - 1
+  // changing its 2^n (n = 0 to -1) and its clamp at |x| = 10, e^x - 1 switching form at n = 24.
+  0.8813735870195430, -0.8813735870195430, 0.17328679513998632, -0.17328679513998632, 10, -10, 16.9824582, -16.9824582];
 
 function makeInputs(): { x: Float32Array; dy: Float32Array; named: number } {
   const r = rng(20240611);
@@ -57,6 +60,7 @@ const VARIANTS: Variant[] = [
   { name: 'leakyRelu', params: { alpha: 0.01 } },
   { name: 'elu', params: { alpha: 2 } },
   { name: 'celu', params: { alpha: 0.5 } },
+  { name: 'celu', params: { alpha: -1 } },   // e^(x/alpha) - 1 with a positive argument (up to overflow)
   { name: 'hardSigmoid', params: { alpha: 1 / 6, beta: 0.5 } },
   { name: 'gelu', params: { approximate: 'tanh' } },
 ];
@@ -77,14 +81,15 @@ describe('activation table', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('finds canonical names and Keras / PyTorch aliases, case-sensitively', () => {
+  it('finds canonical names and Keras / PyTorch aliases, then case- and separator-folded spellings', () => {
     expect(findActivation('leaky_relu')?.name).toBe('leakyRelu');
     expect(findActivation('hard_sigmoid')?.name).toBe('hardSigmoid');
     expect(findActivation('swish')?.name).toBe('silu');
     expect(findActivation('hard_swish')?.name).toBe('hardSwish');
     expect(findActivation('relu6')?.name).toBe('relu6');
     expect(findActivation('linear')?.name).toBe('linear');
-    expect(findActivation('Sigmoid')).toBeUndefined();
+    expect(findActivation('Sigmoid')?.name).toBe('sigmoid');
+    expect(findActivation('LeakyRelu')?.name).toBe('leakyRelu');
     expect(findActivation('nope')).toBeUndefined();
   });
 

@@ -26,19 +26,50 @@ fn act_unscale(v: f32) -> f32 { return m_opaque(v) * TWO_POW_M24; }
 
 // alpha * e^x for x <= 0, kept accurate when e^x alone would be subnormal.
 fn act_scaled_exp(alpha: f32, x: f32) -> f32 {
-  return act_unscale(alpha * m_exp_ab(x, 0.0, 24));
+  return act_unscale(alpha * m_fexp(x, 0.0, 24));
+}
+
+// ---- one exponential each, no branches (SIMD drivers run every side of a divergent branch) ----
+// 1 / (1 + e^-x) from e = e^-|x| <= 1: nothing overflows or cancels; one division.
+fn act_sigmoid(x: f32) -> f32 {
+  let e = m_fexp(-abs(x), 0.0, 0);
+  return select(e, 1.0, x >= 0.0) / (1.0 + e);
+}
+// tanh |x| = -m / (2 + m), m = e^(-2|x|) - 1 (accurate down to 0, so no separate small-x path).
+fn act_tanh(x: f32) -> f32 {
+  let m = m_fexpm1(-2.0 * min(abs(x), 10.0));
+  return m_copysign(-m / (2.0 + m), x);
+}
+// dy tanh'(x) = dy 4 e / (1 + e)^2, e = e^-2|x| carried at 2^24 scale (4 e stays normal).
+fn act_tanh_back(x: f32, dy: f32) -> f32 {
+  let e24 = m_fexp_hl(-2.0 * abs(x), 24);
+  let g = 4.0 * m_div_sq_one_plus2(e24, e24 * TWO_POW_M24);
+  return select(dy * (g * TWO_POW_M24), act_unscale(dy * g), e24.x < 1.0);
+}
+// log(1 + e^x) = max(x, 0) + log(1 + e), e = e^-|x|: 1 + e = u + err exactly, u = 2^k m with
+// m in [0.707, 1.414], log(1 + e) = k ln2 + log1p(m - 1) + err / u.
+fn act_softplus(x: f32) -> f32 {
+  let e = m_fexp(-abs(x), 0.0, 0);
+  let u = m_opaque(1.0 + e);
+  let t = u - 1.0;
+  let err = e - t;
+  let big = u > 1.4142135;
+  let m = select(u, 0.5 * u, big);
+  let k = select(0.0, 1.0, big);
+  // err / u: 1 / u to ~6% (1 - t + t^2/2) is enough for a term below 2^-24 of the result
+  // (and exact where it is all of it, u = 1).
+  let c = err * fma(t, fma(t, 0.5, -1.0), 1.0);
+  return max(x, 0.0) + (k * M_LN2_HI + (m_log1p_core(m - 1.0) + (c + k * M_LN2_LO)));
 }
 
 // ---- gelu, exact (erf) form: x Phi(x) ----
 fn act_gelu(x: f32) -> f32 {
-  if (abs(x) <= 0.675) { return x * fma(x, m_poly_phi_c(x * x), 0.5); }
-  if (x > 0.0) {
-    if (x > 15.0) { return x; }
-    return x * (1.0 - m_exp_neg_half_sq(x, 0) * m_phi_r(x));
-  }
-  let u = -x;
-  if (u > 15.0) { return -0.0; }
-  return act_unscale((x * m_phi_r(u)) * m_exp_neg_half_sq(u, 24));
+  let u = min(abs(x), 15.0);
+  let neg = x < 0.0;
+  let r = m_phi_r(u);
+  let e = m_fexp_neg_half_sq(u, select(0, 24, neg));   // Phi(-u) = e r (e at 2^24 scale for x < 0)
+  let tail = select(x * (1.0 - e * r), act_unscale((max(x, -16.0) * r) * e), neg);
+  return select(tail, x * fma(x, m_poly_phi_c(x * x), 0.5), abs(x) <= 0.675);
 }
 // gelu'(x) = Phi(x) + x phi(x) = 1 - E(x) G(x) for x > 0, E(u) G(u) at x = -u; G = (u - u0) H.
 fn act_gelu_grad(x: f32) -> vec2<f32> {
@@ -46,11 +77,10 @@ fn act_gelu_grad(x: f32) -> vec2<f32> {
   // Around the root x0 = -u0: gelu'(x) / (x - x0) fitted on x in [-1.6, -0.35].
   let dr = m_opaque(x + M_GELU_U0_HI) + M_GELU_U0_LO;
   if (dr >= -0.85 && dr <= 0.402) { return vec2<f32>(0.0, dr * m_poly_gelu_droot(dr + 0.25)); }
-  let u = abs(x);
-  if (u > 15.0) { return select(vec2<f32>(0.0, -0.0), vec2<f32>(1.0, 0.0), x > 0.0); }
-  let g = m_gelu_g(u);
-  if (x > 0.0) { return vec2<f32>(1.0, -m_exp_neg_half_sq(u, 0) * g); }
-  return vec2<f32>(0.0, act_unscale(m_exp_neg_half_sq(u, 24) * g));
+  let u = min(abs(x), 15.0);
+  let pos = x > 0.0;
+  let eg = m_fexp_neg_half_sq(u, select(24, 0, pos)) * m_gelu_g(u);
+  return select(vec2<f32>(0.0, act_unscale(eg)), vec2<f32>(1.0, -eg), pos);
 }
 
 // ---- gelu, tanh form: 0.5 x (1 + tanh(w / 2)) = x sigmoid(w), w = 2 sqrt(2/pi) (x + 0.044715 x^3) ----
@@ -80,16 +110,17 @@ fn act_gelu_tanh_poly(x: f32, bh: f32, bl: f32, b: f32) -> vec2<f32> {
 fn act_gelu_tanh_w(x: f32) -> vec2<f32> { return act_gelu_tanh_poly(x, GT_BH, GT_BL, GT_B); }
 // e^-|w| * 2^24 from w = hi + lo.
 fn act_gelu_tanh_e24(w: vec2<f32>) -> f32 {
-  if (w.x >= 0.0) { return m_exp_ab(-w.x, -w.y, 24); }
-  return m_exp_ab(w.x, w.y, 24);
+  let s = select(1.0, -1.0, w.x >= 0.0);
+  return m_fexp(s * w.x, s * w.y, 24);
 }
 fn act_gelu_tanh(x: f32) -> f32 {
   let xc = clamp(x, -30.0, 30.0);
   let w = act_gelu_tanh_w(xc);
   let e24 = act_gelu_tanh_e24(w);
   let d = 1.0 + e24 * TWO_POW_M24;
-  if (w.x >= 0.0) { return x / d; }
-  return act_unscale((xc * e24) / d);
+  let pos = w.x >= 0.0;
+  let q = select(xc * e24, x, pos) / d;
+  return select(act_unscale(q), q, pos);
 }
 fn act_gelu_tanh_grad(x: f32) -> vec2<f32> {
   // gelu_tanh'(x) - 1/2 is odd: K(x^2) fitted on [0, 0.675].
@@ -130,10 +161,11 @@ fn act_gelu_tanh_grad(x: f32) -> vec2<f32> {
 // ---- silu: x sigmoid(x) ----
 fn act_silu(x: f32) -> f32 {
   let xc = max(x, -200.0);
-  let e24 = m_exp_ab(-abs(xc), 0.0, 24);
+  let e24 = m_fexp(-abs(xc), 0.0, 24);
   let d = 1.0 + e24 * TWO_POW_M24;
-  if (x >= 0.0) { return x / d; }
-  return act_unscale((xc * e24) / d);
+  let pos = x >= 0.0;
+  let q = select(xc * e24, x, pos) / d;
+  return select(act_unscale(q), q, pos);
 }
 // silu'(x) = sigmoid(x) (1 + x sigmoid(-x)); root at x0 = -1.27846 divided out.
 fn act_silu_grad(x: f32) -> vec2<f32> {
@@ -141,7 +173,7 @@ fn act_silu_grad(x: f32) -> vec2<f32> {
   if (dr >= -0.92 && dr <= 0.42) { return vec2<f32>(0.0, dr * m_poly_silu_droot(dr + 0.25)); }  // x in [-2.2, -0.86]
   if (x <= 0.0 && x > -0.87) { return vec2<f32>(0.0, m_poly_silu_dmid(x + 0.4375)); }            // fitted on [-0.87, 0]
   let xc = clamp(x, -200.0, 200.0);
-  let e24 = m_exp_ab(-abs(xc), 0.0, 24);
+  let e24 = m_fexp(-abs(xc), 0.0, 24);
   let e = e24 * TWO_POW_M24;
   let d = 1.0 + e;
   // x >= 1.5: 1 + e (x - 1 - e) / (1 + e)^2 (above 1, where the sum's ULP would be coarse).
@@ -160,13 +192,14 @@ fn act_silu_grad(x: f32) -> vec2<f32> {
 
 // ---- mish: x tanh(softplus(x)) = x n / (n + 2), n = e^x (e^x + 2) ----
 fn act_mish(x: f32) -> f32 {
-  if (x > 9.5) { return x; }
-  if (x > 0.0) { let e = m_exp(x); let n = e * (e + 2.0); return x * (n / (n + 2.0)); }
-  // x <= 0: tanh(softplus(x)) = e h(e), h(e) = (e + 2) / (e^2 + 2e + 2) fitted on [0, 1].
+  // e = e^-|x|: x > 0: tanh(softplus(x)) = (1 + 2e) / (1 + 2e + 2e^2); x <= 0: e h(e),
+  // h(e) = (e + 2) / (e^2 + 2e + 2) fitted on [0, 1] (e at 2^24 scale there).
   let xc = max(x, -200.0);
-  let e24 = m_exp_ab(xc, 0.0, 24);
+  let e24 = m_fexp(-abs(xc), 0.0, 24);
   let e = e24 * TWO_POW_M24;
-  return act_unscale((xc * e24) * m_poly_mish_h(e - 0.5));
+  let pos = x > 0.0;
+  let neg = act_unscale((xc * e24) * m_poly_mish_h(e - 0.5));
+  return select(neg, x * (fma(2.0, e, 1.0) / fma(2.0 * e, 1.0 + e, 1.0)), pos);
 }
 // mish'(x) = e S / (n + 2)^2, S = 4 (1 + x) + e (n + 2 e + 6 + 4 x), e = e^x (x <= 0);
 // with e = e^-x for x > 0: (1 + 2e) / D + 4 x e^2 (1 + e) / D^2, D = 1 + 2e + 2e^2.
@@ -175,7 +208,7 @@ fn act_mish_grad(x: f32) -> vec2<f32> {
   if (dr >= -1.0 && dr <= 0.5) { return vec2<f32>(0.0, dr * m_poly_mish_droot(dr + 0.25)); }   // x in [-2.19, -0.69]
   if (x > 0.0) {
     let xc = min(x, 200.0);
-    let e = m_exp(-xc);
+    let e = m_fexp(-xc, 0.0, 0);
     let dd = fma(2.0 * e, 1.0 + e, 1.0);
     // x >= 1: 1 + 2 e^2 (2x (1 + e) - D) / D^2, the same value written as 1 + small.
     if (x >= 1.0) { return vec2<f32>(1.0, (2.0 * e * e) * (fma(2.0 * xc, 1.0 + e, -dd) / (dd * dd))); }
@@ -185,7 +218,7 @@ fn act_mish_grad(x: f32) -> vec2<f32> {
   // x < -2.19: e^x Q(x), Q = S / (n + 2)^2 fitted in four pieces on [-10, -2.19]; below -10
   // (e < 4.6e-5) Q = (1 + x) + e (-1/2 - x) to float32 accuracy.
   let xc = max(x, -200.0);
-  let e24 = m_exp_ab(xc, 0.0, 24);
+  let e24 = m_fexp(xc, 0.0, 24);
   let e = e24 * TWO_POW_M24;
   var q: f32;
   if (x >= -4.0) { q = m_poly_mish_q0(x + 3.09375); }
@@ -202,21 +235,29 @@ fn act_times(dy: f32, g: vec2<f32>) -> f32 {
   return select(dy * g.y, fma(dy, g.y, dy), g.x != 0.0);
 }
 
+// NaN in x (or dy) gives NaN: tested once per element by bit pattern and applied with a select
+// after the fact, so the body below runs branch-free (its value for a NaN input is discarded).
 fn act_forward(x: f32, p: vec4<f32>) -> f32 {
-  if (m_is_nan(x)) { return x; }
+  return select(act_forward_any(x, p), x, m_is_nan(x));
+}
+fn act_backward(x: f32, dy: f32, p: vec4<f32>) -> f32 {
+  return select(act_backward_any(x, dy, p), m_nan(x), m_is_nan(x) || m_is_nan(dy));
+}
+
+fn act_forward_any(x: f32, p: vec4<f32>) -> f32 {
   switch ACTIVATION {
     case 0u: { return x; }                                                // identity
     case 1u: { return act_mul_add(p.x, x, p.y); }                         // linear
     case 2u: { return select(select(0.0, -1.0, p.x != 0.0), 1.0, x >= 0.0); }  // step
-    case 3u: { return m_sigmoid(x); }
-    case 4u: { return m_tanh(x); }
+    case 3u: { return act_sigmoid(x); }
+    case 4u: { return act_tanh(x); }
     case 5u: { return select(0.0, x, x > 0.0); }                          // relu
     case 6u: { return select(p.x * x, x, x > 0.0); }                      // leakyRelu
     case 7u: { return min(max(x, 0.0), 6.0); }                            // relu6
-    case 8u: { return select(p.x * m_expm1(x), x, x > 0.0); }             // elu
-    case 9u: { return select(p.z * m_expm1(x), p.y * x, x > 0.0); }       // selu
-    case 10u: { return select(p.x * m_expm1(x / p.x), x, x > 0.0); }      // celu
-    case 11u: { return max(x, 0.0) + m_log1p(m_exp(-abs(x))); }           // softplus
+    case 8u: { return select(p.x * m_fexpm1(x), x, x > 0.0); }            // elu
+    case 9u: { return select(p.z * m_fexpm1(x), p.y * x, x > 0.0); }      // selu
+    case 10u: { return select(p.x * m_fexpm1(x / p.x), x, x > 0.0); }     // celu
+    case 11u: { return act_softplus(x); }
     case 12u: {                                                           // softsign
       if (abs(x) >= 67108864.0) { return m_copysign(1.0, x); }
       return x / (1.0 + abs(x));
@@ -235,27 +276,25 @@ fn act_forward(x: f32, p: vec4<f32>) -> f32 {
   }
 }
 
-fn act_backward(x: f32, dy: f32, p: vec4<f32>) -> f32 {
-  if (m_is_nan(x) || m_is_nan(dy)) { return m_nan(x); }
+fn act_backward_any(x: f32, dy: f32, p: vec4<f32>) -> f32 {
   switch ACTIVATION {
     case 0u: { return dy; }
     case 1u: { return dy * p.x; }
     case 2u: { return 0.0; }
-    case 3u: {                                           // e / (1 + e)^2, e = e^-|x|
-      return dy * m_e_over_sq(m_exp_hl(-abs(x), 0));
-    }
-    case 4u: {                                           // 4 e / (1 + e)^2, e = e^-2|x|
-      let e24 = m_exp_hl(-2.0 * abs(x), 24);
-      if (e24.x < 1e-23) { return act_unscale(dy * (4.0 * e24.x)); }   // (1 + e)^2 is 1; keep 4 e normal
-      return dy * (4.0 * m_e_over_sq(e24 * TWO_POW_M24));
-    }
+    case 3u: { return dy * m_e_over_sq(m_fexp_hl(-abs(x), 0)); }   // e / (1 + e)^2, e = e^-|x|
+    case 4u: { return act_tanh_back(x, dy); }
     case 5u: { return select(0.0, dy, x > 0.0); }
     case 6u: { return select(dy * p.x, dy, x > 0.0); }
     case 7u: { return select(0.0, dy, x > 0.0 && x < 6.0); }
     case 8u: { return select(act_scaled_exp(dy * p.x, x), dy, x > 0.0); }
     case 9u: { return select(act_scaled_exp(dy * p.z, x), dy * p.y, x > 0.0); }
-    case 10u: { return select(dy * m_exp(x / p.x), dy, x > 0.0); }
-    case 11u: { return dy * m_sigmoid(x); }
+    case 10u: {                                          // e^(x/alpha) > 0 when alpha < 0: may exceed FLT_MAX where dy e^.. does not
+      let y = x / p.x;
+      let big = y > 64.0;
+      let v = dy * m_fexp(y, 0.0, select(0, -24, big));
+      return select(select(v, v * 16777216.0, big), dy, x > 0.0);
+    }
+    case 11u: { return dy * act_sigmoid(x); }
     case 12u: { let d = 1.0 + abs(x); return dy / (d * d); }
     case 13u: { return select(0.0, dy * p.x, x > p.z && x < p.w); }   // (p.z, p.w): where 0 < alpha x + beta < 1
     case 14u: { return act_times(dy, act_silu_grad(x)); }
