@@ -5,40 +5,19 @@
  * copyBufferToBuffer.
  */
 import copyShader from '../shaders/copy.wgsl?raw';
-import type { Runtime } from '../src/runtime';
+import { dispatchElementwise } from '../src/kernels/activation';
+import type { ShaderFile } from '../src/gpu/shaders';
+import type { GpuTensor, Runtime } from '../src/runtime';
 import type { Tensor } from '../src/tensor';
 import type { Yardstick } from './measure';
 import { GpuTimer, capture, sched, wallOnce } from './timing';
 
-const WG = 256;
+const COPY: ShaderFile[] = [{ file: 'copy.wgsl', code: copyShader }];
 
-/** Records y = x with the copy kernel, in chunks that fit the binding limit. */
+/** Records y = x with the copy kernel, dispatched exactly as the activations are. */
 export function copyKernel(rt: Runtime, x: Tensor, y: Tensor): void {
-  const s = sched(rt);
-  const xb = (x.storage as { buffer: GPUBuffer }).buffer;
-  const yb = (y.storage as { buffer: GPUBuffer }).buffer;
-  const pipeline = s.pipeline([{ file: 'copy.wgsl', code: copyShader }], 'main', { WG }, 'copy:main');
-  const n = x.size;
-  const chunk = Math.max(64, Math.floor(s.maxBindingBytes / 256) * 64);
-  for (let start = 0; start < n; start += chunk) {
-    const len = Math.min(chunk, n - start);
-    const n4 = Math.ceil(len / 4);
-    const uniform = new ArrayBuffer(32);
-    new Uint32Array(uniform, 16, 1)[0] = n4;
-    const offset = start * 4;
-    const size = n4 * 16;
-    s.dispatch({
-      label: `copy.main [${n}]`,
-      pipeline,
-      bindings: [
-        { binding: 0, buffer: xb, offset, size },
-        { binding: 2, buffer: yb, offset, size },
-      ],
-      uniform: new Uint8Array(uniform),
-      uniformBinding: 3,
-      workgroups: Math.ceil(n4 / WG),
-    });
-  }
+  const view = (t: Tensor): GpuTensor => ({ buffer: (t.storage as { buffer: GPUBuffer }).buffer, size: t.size, shape: t.shape });
+  dispatchElementwise(sched(rt), `copy.main [${x.size}]`, COPY, 'main', {}, [view(x)], [0], view(y), [0, 0, 0, 0]);
 }
 
 /** The copy kernel on `n` floats as a paired-measurement yardstick (free with `release`). */

@@ -1,7 +1,9 @@
-// y = x over a flat float32 tensor, with the same launch shape as activation.wgsl:
-// the bandwidth yardstick the benchmarks compare every elementwise kernel against.
+// y = x over a flat float32 tensor, with the launch shape of activation.wgsl (dispatched by the
+// same code, src/kernels/activation.ts dispatchElementwise): the bandwidth yardstick the
+// benchmarks compare every elementwise kernel against.
 
 override WG: u32 = 256u;
+override VPI: u32 = 4u;
 
 struct Params {
   p: vec4<f32>,
@@ -16,9 +18,11 @@ struct Params {
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
-  if (i >= params.n4) {
-    return;
+  let first = (wid.y * nwg.x + wid.x) * WG * VPI + lid;
+  for (var j = 0u; j < VPI; j++) {
+    let i = first + j * WG;
+    if (i < params.n4) {
+      out[i] = x[i];
+    }
   }
-  out[i] = x[i];
 }

@@ -3,6 +3,7 @@
 // NaN and infinity, and the lengths that stress the dispatch (1, WG +- 1, a prime, > 65535 WGs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../src/index';
+import { VEC4_PER_INVOCATION } from '../src/kernels/activation';
 import { BUILTIN_ACTIVATIONS, findActivation } from '../src/activations/table';
 import type { ActivationParams, ActivationSpec } from '../src/activations/types';
 import { erf, erfc, normalCdf } from '../src/activations/special';
@@ -259,7 +260,9 @@ describe('GPU against the CPU reference', () => {
     expect(Array.from(tn.y)).toEqual(Array.from(t.y, (v) => -v));
   });
 
-  for (const n of [1, 255, 256, 257, 1_000_003]) {
+  // 1, WG +- 1 invocations' worth of vec4s, one workgroup's span (WG * VPI vec4s) +- 1 element, a prime
+  const span = 256 * 4 * VEC4_PER_INVOCATION;
+  for (const n of [1, 255, 256, 257, 1023, 1024, 1025, span - 1, span, span + 1, 1_000_003]) {
     it(`odd lengths: sigmoid and its gradient over ${n} elements`, async () => {
       const r = rng(n);
       const xs = Float32Array.from({ length: n }, () => r() * 40 - 20);
@@ -272,13 +275,15 @@ describe('GPU against the CPU reference', () => {
     });
   }
 
-  it('past 65,535 workgroups of 256: relu over 16,777,259 elements', async () => {
+  it('past 65,535 workgroups (of 16 invocations here): relu over 16,777,259 elements', async () => {
     const n = 16_777_259;
+    expect(Math.ceil(n / (16 * 4 * VEC4_PER_INVOCATION))).toBeGreaterThan(65_535);
+    const small = await createRuntime({ workgroupSize: 16 });
     const xs = new Float32Array(n);
     for (let i = 0; i < n; i++) xs[i] = (i % 7) - 3 + i * 1e-7;
-    const xt = rt.tensor(xs);
-    const y = await rt.activation('relu', xt).read();
-    xt.dispose();
+    const xt = small.tensor(xs);
+    const y = await small.activation('relu', xt).read();
+    small.dispose();
     let bad = -1;
     for (let i = 0; i < n && bad < 0; i++) if (y[i] !== (xs[i] > 0 ? xs[i] : 0)) bad = i;
     expect(bad, `first wrong index ${bad}`).toBe(-1);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, DeviceLostError, GpuError, NNError, Runtime, VerifyError } from '../src/index';
 import { ulpDistance } from '../src/ulp';
+import { VEC4_PER_INVOCATION } from '../src/kernels/activation';
 
 const WG = 256;
 const relu = (x: number) => (x > 0 ? x : 0);
@@ -139,7 +140,8 @@ describe('scheduler', () => {
 
   it.each([
     ['past 65,535 x WG elements', WG, 65_535 * WG + 7],
-    ['past 65,535 workgroups (folded into 2-D)', 64, 65_535 * 64 * 4 + 23],
+    // one workgroup covers WG * VEC4_PER_INVOCATION * 4 floats
+    ['past 65,535 workgroups (folded into 2-D)', 16, 65_535 * 16 * 4 * VEC4_PER_INVOCATION + 23],
   ])('length %s works', async (_name, workgroupSize, n) => {
     const r = await createRuntime({ workgroupSize });
     const xs = new Float32Array(n);
@@ -185,12 +187,13 @@ describe('scheduler', () => {
 
 describe('errors from the device are never silent', () => {
   it('a dispatch past the limits with folding disabled rejects, naming the op', async () => {
-    const nofold = await createRuntime({ foldWorkgroups: false, workgroupSize: 64 });
-    const x = nofold.zeros([65_536 * 64 * 4]);
+    const nofold = await createRuntime({ foldWorkgroups: false, workgroupSize: 16 });
+    const n = 65_536 * 16 * 4 * VEC4_PER_INVOCATION;
+    const x = nofold.zeros([n]);
     const y = nofold.relu(x);
     const err = await y.read().then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(GpuError);
-    expect(String(err)).toMatch(/relu\.forward \[16777216\]/);
+    expect(String(err)).toContain(`relu.forward [${n}]`);
     expect(String(err)).toMatch(/validation/);
     // The device stays usable.
     expect(Array.from(await nofold.relu(nofold.tensor([-3, 3])).read())).toEqual([0, 3]);

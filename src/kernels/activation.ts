@@ -68,6 +68,9 @@ function customStub(): ShaderFile {
   return (stub ??= { file: 'lib/custom_activation.wgsl', code: 'fn custom_forward(x: f32) -> f32 {\n  return x;\n}\n\nfn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return dy;\n}\n' });
 }
 
+/** vec4s per invocation of shaders/activation.wgsl and copy.wgsl (their override VPI). */
+export const VEC4_PER_INVOCATION = 4;
+
 /** Records `entry` over `n` elements in chunks that fit the storage binding limit. */
 export function dispatchElementwise(
   s: Scheduler,
@@ -84,6 +87,8 @@ export function dispatchElementwise(
   if (n === 0) return;
   const WG = s.workgroupSize;
   constants.WG = WG;
+  const vpi = VEC4_PER_INVOCATION;
+  constants.VPI = vpi;
   const pipeline = s.pipeline(parts, entry, constants, label.split(' ')[0]);
   // Chunk offsets must be multiples of 256 bytes (64 floats), sizes multiples of 16 bytes.
   const chunk = Math.max(64, Math.floor(s.maxBindingBytes / 256) * 64);
@@ -103,7 +108,7 @@ export function dispatchElementwise(
       ],
       uniform: uniformBytes,
       uniformBinding: 3,
-      workgroups: Math.ceil(n4 / WG),
+      workgroups: Math.ceil(n4 / (WG * vpi)),
     });
   }
 }
