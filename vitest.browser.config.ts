@@ -10,6 +10,7 @@ import { playwright } from '@vitest/browser-playwright';
 /** Test files that need Node APIs. */
 const NODE_ONLY_FILES: string[] = [
   'model.test.ts', // node:fs, node:os, node:path (save/load to files)
+  'node-polling.test.ts', // Dawn's Node binding; /proc
 ];
 /** Single tests that need Node APIs (exact test names). */
 const NODE_ONLY_TESTS: string[] = [];

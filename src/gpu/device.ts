@@ -1,4 +1,5 @@
 import { NNError } from '../errors';
+import { installGentlePolling } from './node-polling';
 
 export interface AdapterInfo {
   vendor: string;
@@ -64,6 +65,7 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
   let gpu = options.gpu ?? findGpu();
   if (!gpu && isNode()) gpu = await nodeGpu(options.dawnOptions ?? []);
   if (!gpu) throw new NNError(`createRuntime: navigator.gpu is not available. ${INSTALL_HINT}`);
+  if (isNode()) installGentlePolling();
 
   let featureLevel: 'core' | 'compatibility' = 'core';
   let adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });

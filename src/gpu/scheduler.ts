@@ -6,6 +6,7 @@
  * message. Nothing is read back until asked.
  */
 import { DeviceLostError, GpuError, NNError } from '../errors';
+import { asWait } from './node-polling';
 import { BufferPool } from './pool';
 import { composeShader, type ShaderFile } from './shaders';
 
@@ -25,6 +26,12 @@ export interface SchedulerOptions {
   maxBindingBytes?: number;
   /** Invocations per workgroup of the elementwise kernels (default 256). */
   workgroupSize?: number;
+  /**
+   * Node: how Dawn polls while this runtime awaits the GPU. `'gentle'` (default) lets the poll
+   * sleep 1 ms between ticks after 1 ms of waiting (src/gpu/node-polling.ts); `'spin'` keeps
+   * Dawn's busy loop, which holds a CPU core for the whole wait.
+   */
+  nodePolling?: 'gentle' | 'spin';
 }
 
 export interface PipelineHandle {
@@ -120,6 +127,7 @@ export class Scheduler {
   readonly maxWorkgroupsPerDim: number;
   readonly maxBufferSize: number;
   readonly workgroupSize: number;
+  private readonly gentleWaits: boolean;
   lostError: DeviceLostError | null = null;
   dispatchCount = 0;
   submitCount = 0;
@@ -135,6 +143,7 @@ export class Scheduler {
     this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
     this.maxBufferSize = lim.maxBufferSize;
     this.workgroupSize = options.workgroupSize ?? 256;
+    this.gentleWaits = options.nodePolling !== 'spin';
     const forget = (b: GPUBuffer) => this.forgetBuffer(b);
     this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20, forget);
     this.uniformPool = new BufferPool(device, UNIFORM_USAGE, 4 * 2 ** 20, forget);
@@ -483,7 +492,7 @@ export class Scheduler {
     await batch.whenSubmitted;
     let result: ArrayBuffer;
     try {
-      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
+      await this.waitFor(staging.mapAsync(1 /* GPUMapMode.READ */, 0, size));
       result = staging.getMappedRange(0, size).slice(0, bytes);
       staging.unmap();
     } catch (e) {
@@ -502,8 +511,13 @@ export class Scheduler {
   /** Resolves when all submitted work has finished and every batch's errors are known. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    await Promise.all([...this.inflight]);
+    await this.waitFor(this.device.queue.onSubmittedWorkDone());
+    await this.waitFor(Promise.all([...this.inflight]));
+  }
+
+  /** Awaits GPU work, letting Dawn's polling sleep unless `nodePolling: 'spin'`. */
+  private waitFor<T>(p: Promise<T>): Promise<T> {
+    return this.gentleWaits ? asWait(p) : p;
   }
 
   markLost(message: string): void {
