@@ -7,13 +7,16 @@
 //   4 xent            out[row] = -sum_{t != 0} t * logSoftmax(z)     a = z, b = t
 //   5 xentGrad        dz = scale * (softmax(z) * sum(t) - t)         a = z, b = t
 //   6 xent + xentGrad in one pass (entry `rows_xent_both`): dz in out, the row's loss in row_loss_out
-// Entries: `rows` (one workgroup per row), `rows_partial` + `rows_finish` (several workgroups per
+// Entries: `rows_reg` (softmax / log-softmax of medium rows: the row is read once into
+// registers, one workgroup per row, ROWS rows per workgroup), `rows` (one workgroup per row), `rows_partial` + `rows_finish` (several workgroups per
 // long row: per-chunk max and sums, then every chunk combines all partials of its row in the same
-// fixed order), `rows_small` (one invocation per short row), `strided` (one invocation per column
+// fixed order), `rows_small` (one invocation per short row; `rows_lane` the same for softmax / log-softmax, in registers), `strided` (one invocation per column
 // of a non-last axis). Sums are (count of x == max, sum of the other exp(x - max), sum t,
 // sum t (x - max)), so log(sum) = log1p(rest) stays accurate when one entry dominates.
 // All sums are compensated (Neumaier). A row holding NaN or +Infinity, or all -Infinity, gives NaN in that row only. Deterministic:
-// fixed reduction order, no atomics. Requires: lib/softmax_math.wgsl.
+// fixed reduction order, no atomics. Requires: lib/softmax_math.wgsl, and from the module
+// composer (src/kernels/softmax.ts) KMAX (register slots per lane) and the cross-lane reductions
+// red_max / red_sum (subgroup operations, or workgroup memory through wg_max / wg_sum).
 
 override MODE: u32 = 0u;
 override WG: u32 = 64u;
@@ -22,6 +25,9 @@ override G: u32 = 8u;
 // rows have a length divisible by 4 and start on a vec4: load and store vec4s
 override VEC4: bool = false;
 override HAS_MAX: bool = MODE != 2u && MODE != 3u;
+// rows_reg: vec4 slots per lane (<= KMAX), and rows per workgroup
+override KN: u32 = 1u;
+override ROWS: u32 = 1u;
 
 struct Params {
   rows: u32,
@@ -413,6 +419,10 @@ fn rows_finish(@builtin(workgroup_id) wid: vec3<u32>,
   range_write(params.base_in + row * params.len + first, n, params.base_out + row * params.len + first, m, s, lid);
 }
 
+// one invocation per row (rows of up to SMALL elements): the row of a is read once into xs, and
+// softmax / xentGrad keep e = exp(x - max) there between the sum and the write
+const SMALL: u32 = 16u;
+
 @compute @workgroup_size(WG)
 fn rows_small(@builtin(workgroup_id) wid: vec3<u32>,
               @builtin(num_workgroups) nwg: vec3<u32>,
@@ -421,40 +431,192 @@ fn rows_small(@builtin(workgroup_id) wid: vec3<u32>,
   if (row >= params.rows) {
     return;
   }
-  let n = params.len;
+  let n = min(params.len, SMALL);
   let start = params.base_in + row * n;
+  var xs: array<f32, SMALL>;
   var m = 0.0;
+  var nan = false;
+  var mx = -sm_inf();
+  for (var j = 0u; j < n; j++) {
+    let v = ld_a(start + j);
+    xs[j] = v;
+    nan = nan || sm_is_nan(v);
+    mx = max(mx, v);
+  }
   if (HAS_MAX) {
-    m = -sm_inf();
-    for (var j = 0u; j < n; j++) {
-      m = sm_max_nan(m, ld_a(start + j));
-    }
+    m = select(mx, sm_nan(), nan);
   }
   let o = params.base_out + row * n;
   var s = vec4<f32>(0.0);
   if (MODE == 0u || MODE == 5u) {
-    // keep e = exp(x - max) in out between the passes, as `rows` does
     for (var j = 0u; j < n; j++) {
-      let q = elem_stats(ld_a(start + j), ld_b(start + j), m);
-      st(o + j, q.x + q.y);
+      var t = 0.0;
+      if (MODE == 5u) {
+        t = ld_b(start + j);
+      }
+      let q = elem_stats(xs[j], t, m);
+      xs[j] = q.x + q.y;
       s += q;
     }
     for (var j = 0u; j < n; j++) {
-      let i = o + j;
-      st(i, stash_out(out[i >> 2u][i & 3u], ld_b(start + j), m, s));
+      var t = 0.0;
+      if (MODE == 5u) {
+        t = ld_b(start + j);
+      }
+      st(o + j, stash_out(xs[j], t, m, s));
     }
     return;
   }
   for (var j = 0u; j < n; j++) {
-    s += elem_stats(ld_a(start + j), ld_b(start + j), m);
+    var t = 0.0;
+    if (MODE >= 2u) {
+      t = ld_b(start + j);
+    }
+    s += elem_stats(xs[j], t, m);
   }
   if (MODE == 4u) {
     st(params.base_out + row, row_loss(m, s));
     return;
   }
   for (var j = 0u; j < n; j++) {
-    st(o + j, elem_out(ld_a(start + j), ld_b(start + j), m, s));
+    var t = 0.0;
+    if (MODE >= 2u) {
+      t = ld_b(start + j);
+    }
+    st(o + j, elem_out(xs[j], t, m, s));
   }
+}
+
+// ---- rows_reg / rows_lane: softmax (MODE 0) and log-softmax (MODE 1) with the row in registers.
+// rows_reg: the WG lanes of a workgroup share a row of up to 4 * KN * WG elements, ROWS rows per
+// workgroup one after the other; lane lid holds slots k < KN: the vec4 at k * WG + lid (VEC4),
+// else the elements (4k + c) * WG + lid (adjacent lanes read adjacent addresses).
+// rows_lane: one row of up to 4 * KN elements per lane, slot k = elements 4k .. 4k + 3.
+// Padding is -Infinity. One read and one write of memory per element; per lane: max, then
+// compensated sums (count of x == max, the other exp(x - max)) in four columns, then (rows_reg)
+// red_max / red_sum across the lanes in a fixed order; the write pass recomputes exp(x - max)
+// from the registers (the same bits as summed).
+
+var<private> xc: array<vec4<f32>, KMAX>;
+
+// element index of slot k, component c, for a lane `lane` of `lanes`
+fn reg_elem(k: u32, c: u32, lanes: u32, lane: u32) -> u32 {
+  if (VEC4) {
+    return 4u * (k * lanes + lane) + c;
+  }
+  return (4u * k + c) * lanes + lane;
+}
+
+fn reg_load(start: u32, n: u32, k: u32, lanes: u32, lane: u32) -> vec4<f32> {
+  var v = vec4<f32>(-sm_inf());
+  if (VEC4) {
+    let i = k * lanes + lane;
+    if (i < (n >> 2u)) {
+      v = a[(start >> 2u) + i];
+    }
+  } else {
+    for (var c = 0u; c < 4u; c++) {
+      let e = reg_elem(k, c, lanes, lane);
+      if (e < n) {
+        v[c] = ld_a(start + e);
+      }
+    }
+  }
+  return v;
+}
+
+fn reg_store(o: u32, n: u32, k: u32, lanes: u32, lane: u32, y: vec4<f32>) {
+  if (VEC4) {
+    let i = k * lanes + lane;
+    if (i < (n >> 2u)) {
+      out[(o >> 2u) + i] = y;
+    }
+  } else {
+    for (var c = 0u; c < 4u; c++) {
+      let e = reg_elem(k, c, lanes, lane);
+      if (e < n) {
+        st(o + e, y[c]);
+      }
+    }
+  }
+}
+
+// `n` elements from `start` (0 for an idle lane of rows_lane), written from `o`
+fn reg_row(start: u32, o: u32, n: u32, lanes: u32, lane: u32, lid: u32) {
+  var mx = vec4<f32>(-sm_inf());
+  var nan = false;
+  for (var k = 0u; k < KN; k++) {
+    let v = reg_load(start, n, k, lanes, lane);
+    xc[k] = v;
+    nan = nan || sm_any_nan4(v);
+    mx = max(mx, v);
+  }
+  var m = select(max(max(mx.x, mx.y), max(mx.z, mx.w)), sm_nan(), nan);
+  if (lanes > 1u) {
+    m = red_max(m, lid);
+  }
+  let mv = vec4<f32>(m);
+  var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
+  var cnt = vec4<f32>(0.0);
+  for (var k = 0u; k < KN; k++) {
+    let x = xc[k];
+    let d = sm_two_diff4(x, mv, params.one);
+    let e = sm_exp_neg4(d[0], d[1], params.one);
+    let top = x == mv;
+    cnt += select(vec4<f32>(0.0), vec4<f32>(1.0), top);
+    acc = sm_sum_add4(acc, select(e, vec4<f32>(0.0), top), params.one);
+  }
+  // this lane's four columns as one (hi, lo) pair
+  var hl = sm_two_sum(acc[0].x, acc[0].y, params.one);
+  var lo = (acc[1].x + acc[1].y) + hl.y;
+  hl = sm_two_sum(hl.x, acc[0].z, params.one);
+  lo = (lo + acc[1].z) + hl.y;
+  hl = sm_two_sum(hl.x, acc[0].w, params.one);
+  lo = (lo + acc[1].w) + hl.y;
+  var r = vec4<f32>((cnt.x + cnt.y) + (cnt.z + cnt.w), hl.x, lo, 0.0);
+  if (lanes > 1u) {
+    r = red_sum(r, lid);
+  }
+  let s = vec4<f32>(r.x, sm_sum_value(r.yz), 0.0, 0.0);
+  let bad = vec4<bool>(!sm_is_finite(m));
+  let nanv = vec4<f32>(sm_nan());
+  if (MODE == 0u) {
+    let sum = vec4<f32>(s.x + s.y);
+    for (var k = 0u; k < KN; k++) {
+      let d = sm_two_diff4(xc[k], mv, params.one);
+      reg_store(o, n, k, lanes, lane, select(sm_exp_neg4(d[0], d[1], params.one) / sum, nanv, bad));
+    }
+  } else {
+    let ls = vec4<f32>(log_sum(s));
+    for (var k = 0u; k < KN; k++) {
+      let d = sm_two_diff4(xc[k], mv, params.one);
+      reg_store(o, n, k, lanes, lane, select((d[0] - ls) + d[1], nanv, bad));
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn rows_reg(@builtin(workgroup_id) wid: vec3<u32>,
+            @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let g = group_index(wid, nwg);
+  let n = params.len;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = g * ROWS + r;
+    if (row >= params.rows) {
+      return;
+    }
+    reg_row(params.base_in + row * n, params.base_out + row * n, n, WG, lid, lid);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn rows_lane(@builtin(workgroup_id) wid: vec3<u32>,
+             @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let row = group_index(wid, nwg) * WG + lid;
+  let n = select(0u, params.len, row < params.rows);
+  reg_row(params.base_in + row * n, params.base_out + row * n, n, 1u, 0u, lid);
 }
 
 // one invocation per column (outer o, inner i) of a [outer, L, inner] view; blocked sums of 32

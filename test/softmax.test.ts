@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, NNError, type Runtime, type Tensor } from '../src/index';
 import { expectUlp, ulpReport } from './util/compare';
+import { LANE_ROW, regPlan, softmaxTuning } from '../src/kernels/softmax';
 
 /** Seeded uniform [0, 1): a failing seed is a bug report. */
 function rng(seed: number): () => number {
@@ -106,6 +107,98 @@ describe('softmax: accuracy table (4 ULP of the correctly rounded value)', () =>
       expectUlp(`softmax [${rows}, ${len}]`, y, refSoftmax(x, len, false), 4);
     }
   });
+});
+
+describe('softmax: register kernels (rows_lane, rows_reg) with subgroup and workgroup-memory reductions', () => {
+  // around LANE_ROW, the exact / rounded slot counts (4 * 8 * WG), vec4 and scalar rows, and the
+  // longest rows rows_reg takes (4 * KMAX * WG: 2048 with 8 lanes, 4096 with 16) and one past them
+  const lengths = [1, 3, 4, LANE_ROW - 1, LANE_ROW, LANE_ROW + 1, 31, 32, 33, 255, 256, 257, 1000, 1021, 2047, 2048, 2049, 4095, 4096, 4097];
+  const variants = [
+    { name: 'subgroups', subgroups: true, rows: 0 },
+    { name: 'workgroup memory', subgroups: false, rows: 0 },
+    { name: 'subgroups, 3 rows per workgroup', subgroups: true, rows: 3 },
+  ];
+  for (const v of variants) {
+    it(`${v.name}: 4 ULP, bad rows NaN, -Infinity entries 0, deterministic`, async () => {
+      softmaxTuning.subgroups = v.subgroups;
+      softmaxTuning.rows = v.rows;
+      try {
+        for (const len of lengths) {
+          const rows = len <= 1100 ? (v.rows > 0 ? 133 : 67) : 11;
+          const x = randomLogits(rows * len, len * 13 + 1);
+          // row 1: NaN; row 2: all -Infinity; row 3: +Infinity; row 4: -Infinity entries
+          x[len + (len >> 1)] = NaN;
+          x.fill(-Infinity, 2 * len, 3 * len);
+          x[3 * len + len - 1] = Infinity;
+          for (let k = 0; k < len; k += 3) x[4 * len + k] = -Infinity;
+          // (a row of length 1 holding -Infinity is all -Infinity)
+          const bad = (r: number) => (r >= 1 && r <= 3) || (r === 4 && len === 1);
+          for (const log of [false, true]) {
+            const t = rt.tensor(x, [rows, len]);
+            const y = await read(log ? rt.logSoftmax(t) : rt.softmax(t));
+            const again = await read(log ? rt.logSoftmax(t) : rt.softmax(t));
+            t.dispose();
+            expect(Array.from(new Uint32Array(again.buffer))).toEqual(Array.from(new Uint32Array(y.buffer)));
+            const ref = refSoftmax(x, len, log);
+            for (let r = 0; r < rows; r++) {
+              const ys = y.slice(r * len, (r + 1) * len);
+              if (bad(r)) {
+                expect(ys.every(Number.isNaN), `${v.name} len ${len} row ${r}`).toBe(true);
+                continue;
+              }
+              if (r === 4) {
+                for (let k = 0; k < len; k += 3) expect(ys[k]).toBe(log ? -Infinity : 0);
+              }
+            }
+            const clean = (a: ArrayLike<number>) => Array.from(a).filter((_, i) => !bad(Math.floor(i / len)));
+            expectUlp(`${v.name} ${log ? 'logSoftmax' : 'softmax'} [${rows}, ${len}]`, clean(y), clean(ref), 4);
+            if (!log) {
+              for (let r = 0; r < rows; r++) {
+                if (bad(r)) continue;
+                let s = 0;
+                for (let k = 0; k < len; k++) s += y[r * len + k];
+                expect(Math.abs(s - 1), `row ${r} of ${len} sums to 1`).toBeLessThan(1e-6);
+              }
+            }
+          }
+        }
+      } finally {
+        softmaxTuning.subgroups = true;
+        softmaxTuning.rows = 0;
+      }
+    }, 120000);
+  }
+
+  it('uses subgroups exactly when the adapter has them with one subgroup size', () => {
+    const s = rt.scheduler!;
+    const info = (s.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+    const expected = s.device.features.has('subgroups') && !!info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize;
+    const plan = regPlan(s);
+    expect(plan.subgroups).toBe(expected);
+    if (plan.subgroups) expect(plan.WG).toBe(info!.subgroupMinSize);
+    softmaxTuning.subgroups = false;
+    try {
+      expect(regPlan(s).subgroups).toBe(false);
+      expect(regPlan(s).WG).toBe(regPlan(s).G ** 2);
+    } finally {
+      softmaxTuning.subgroups = true;
+    }
+  });
+
+  it('more than 65,535 workgroups of rows_reg (one row each) fold into a 2-D grid', async () => {
+    softmaxTuning.rows = 1;
+    try {
+      const rows = 70001;
+      const len = 20;
+      const x = randomLogits(rows * len, 17);
+      for (const log of [false, true]) {
+        const y = await read(log ? rt.logSoftmax(rt.tensor(x, [rows, len])) : rt.softmax(rt.tensor(x, [rows, len])));
+        expectUlp(`rows_reg [${rows}, ${len}] log=${log}`, y, refSoftmax(x, len, log), 4);
+      }
+    } finally {
+      softmaxTuning.rows = 0;
+    }
+  }, 60000);
 });
 
 describe('softmax: named edge cases', () => {

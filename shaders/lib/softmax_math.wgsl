@@ -66,8 +66,10 @@ fn sm_exp2(hi: f32, lo: f32) -> f32 {
   let r = ((hi - k * 0.693145751953125) + lo) - k * 1.428606765330187e-6;
   let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r
              + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * (r * r) + r + 1.0;
-  let ki = i32(k);
-  let k1 = ki / 2;
+  // k as an integer from the bits of k + 1.5 * 2^23 (exact), not i32(k), and a shift, not / 2:
+  // lavapipe converts and divides integer vectors slowly (lane by lane for the division)
+  let ki = bitcast<i32>(k + 12582912.0) - 0x4B400000;
+  let k1 = ki >> 1u;
   return p * sm_pow2(k1) * sm_pow2(ki - k1);
 }
 
@@ -145,4 +147,47 @@ fn sm_sum_add4(acc: array<vec4<f32>, 2>, v: vec4<f32>, one: f32) -> array<vec4<f
 fn sm_sum_value4(acc: array<vec4<f32>, 2>) -> vec4<f32> {
   let fin = (bitcast<vec4<u32>>(acc[0] + acc[1]) & vec4<u32>(0x7fffffffu)) < vec4<u32>(SM_INF_BITS);
   return select(acc[0], acc[0] + acc[1], fin);
+}
+
+// ---- vec4 forms for the register-cached row kernels (the same formulas as above)
+
+// (hi, lo) with hi + lo = a - b exactly, per component; lo = 0 where hi is not finite
+fn sm_two_diff4(a: vec4<f32>, b: vec4<f32>, one: f32) -> array<vec4<f32>, 2> {
+  let hi = a - b;
+  let h = hi * one;
+  let bb = h - a;
+  let lo = (a - (h - bb)) - (b + bb);
+  let fin = (bitcast<vec4<u32>>(hi) & vec4<u32>(0x7fffffffu)) < vec4<u32>(SM_INF_BITS);
+  return array<vec4<f32>, 2>(hi, select(vec4<f32>(0.0), lo, fin));
+}
+
+// exp(hi + lo) for hi <= 0 or hi = -Infinity (x - max of a row; a NaN hi gives garbage: such a
+// row is NaN anyway), without branches: sm_exp2's reduction and polynomial (its Horner steps as fma).
+// k = round(hi / ln 2) comes from the bits of hi / ln 2 + 1.5 * 2^23 (float -> int conversions
+// and integer division are slow on CPU adapters). Below -87.68, k would be under -126 and the
+// result is a subnormal (< 2^-126.5): 0 (the kernels' contract lets subnormal results flush to 0).
+fn sm_exp_neg4(hi: vec4<f32>, lo: vec4<f32>, one: f32) -> vec4<f32> {
+  let under = hi < vec4<f32>(-87.68);
+  let t = fma(hi, vec4<f32>(1.442695041), vec4<f32>(12582912.0)) * one;
+  let k = t - 12582912.0;
+  let r = ((hi - k * 0.693145751953125) + lo) - k * 1.428606765330187e-6;
+  var q = fma(vec4<f32>(1.9875691500e-4), r, vec4<f32>(1.3981999507e-3));
+  q = fma(q, r, vec4<f32>(8.3334519073e-3));
+  q = fma(q, r, vec4<f32>(4.1665795894e-2));
+  q = fma(q, r, vec4<f32>(1.6666665459e-1));
+  q = fma(q, r, vec4<f32>(5.0000001201e-1));
+  // not fma(q, r * r, r): that measured up to 2 ULP, this (as sm_exp2) 1 ULP
+  let p = (q * (r * r) + r) + 1.0;
+  // 2^k: k + 127 into the exponent field (t's low mantissa bits hold k + 2^22)
+  let sc = bitcast<vec4<f32>>((bitcast<vec4<u32>>(t) + vec4<u32>(127u - 0x4B400000u)) << vec4<u32>(23u));
+  return select(p * sc, vec4<f32>(0.0), under);
+}
+
+// error-free a + b = (s, e) (Knuth's two-sum: no branch, symmetric in a and b)
+fn sm_two_sum(a: f32, b: f32, one: f32) -> vec2<f32> {
+  let s = a + b;
+  let so = s * one;
+  let bb = so - a;
+  let e = (a - (so - bb)) + (b - bb);
+  return vec2<f32>(s, select(0.0, e, sm_is_finite(s)));
 }

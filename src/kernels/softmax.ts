@@ -11,7 +11,7 @@ import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 
 export const SOFTMAX_MATH_LIB: ShaderFile = { file: 'lib/softmax_math.wgsl', code: softmaxMath };
-const KERNEL: ShaderFile = { file: 'softmax.wgsl', code: softmaxShader };
+export const SOFTMAX_KERNEL: ShaderFile = { file: 'softmax.wgsl', code: softmaxShader };
 
 /** MODE of shaders/softmax.wgsl. */
 export const enum RowMode {
@@ -26,6 +26,8 @@ export const enum RowMode {
 
 /** Rows up to this length run one invocation per row (several rows per workgroup). */
 export const SMALL_ROW = 16;
+/** Softmax / log-softmax rows up to this length run one invocation per row (`rows_lane`). */
+export const LANE_ROW = 16;
 /** Rows longer than this are split into chunks of CHUNK elements, one workgroup each. */
 export const CHUNK = 8192;
 
@@ -79,7 +81,100 @@ export function groupsPerBinding(s: Scheduler, op: string, unit: number, what: s
   return n;
 }
 
-const SHADERS = [SOFTMAX_MATH_LIB, KERNEL];
+/**
+ * The cross-lane reductions of `rows_reg`, composed in ahead of the kernel. Subgroups: the
+ * workgroup is exactly one subgroup (WG = the adapter's only subgroup size); max by subgroupMax
+ * (NaN tested apart: lavapipe's max drops NaN), sums by a shuffle-xor butterfly of error-free
+ * two-sums (fixed order for a given subgroup size; every lane ends with the same bits).
+ * Fallback: workgroup memory (wg_max / wg_sum, WG = G * G).
+ */
+const reductions = (kmax: number, subgroups: boolean): ShaderFile => ({
+  file: subgroups ? 'softmax.ts:subgroup-reductions' : 'softmax.ts:workgroup-reductions',
+  code: subgroups
+    ? `const KMAX: u32 = ${kmax}u;
+fn red_max(v: f32, lid: u32) -> f32 {
+  let m = subgroupMax(v);
+  let nan = subgroupAny(sm_is_nan(v));
+  return select(m, sm_nan(), nan);
+}
+fn red_sum(s: vec4<f32>, lid: u32) -> vec4<f32> {
+  var c = s.x;
+  var h = s.y;
+  var l = s.z;
+  for (var o = 1u; o < WG; o <<= 1u) {
+    c = c + subgroupShuffleXor(c, o);
+    let t = sm_two_sum(h, subgroupShuffleXor(h, o), params.one);
+    l = (l + subgroupShuffleXor(l, o)) + t.y;
+    h = t.x;
+  }
+  return vec4<f32>(c, h, l, 0.0);
+}
+`
+    : `const KMAX: u32 = ${kmax}u;
+fn red_max(v: f32, lid: u32) -> f32 {
+  return wg_max(v, lid);
+}
+fn red_sum(s: vec4<f32>, lid: u32) -> vec4<f32> {
+  return wg_sum(s, lid);
+}
+`,
+});
+const ENABLE_SUBGROUPS: ShaderFile = { file: 'softmax.ts:enable', code: 'enable subgroups;\n' };
+
+/** Register slots (vec4) per lane of `rows_reg`: a private array, so kept small on GPUs (registers). */
+const KMAX_SOFTWARE = 64;
+const KMAX_GPU = 8;
+
+/**
+ * Tuning switches, for the tests: `subgroups: false` forces the workgroup-memory reductions of
+ * `rows_reg`; `rows` fixes its rows per workgroup (0: automatic).
+ */
+export const softmaxTuning = { subgroups: true, rows: 0 };
+
+interface RegPlan {
+  shaders: ShaderFile[];
+  WG: number;
+  G: number;
+  kmax: number;
+  subgroups: boolean;
+}
+
+const plans = new WeakMap<GPUDevice, Map<string, RegPlan>>();
+
+/** How `rows_reg` runs on this device: subgroup reductions when the adapter has a single subgroup size. */
+export function regPlan(s: Scheduler): RegPlan {
+  const info = (s.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  const sw = isSoftwareAdapter(s);
+  const sg = info?.subgroupMinSize ?? 0;
+  const useSg = softmaxTuning.subgroups && s.device.features.has('subgroups') && sg >= 4 && sg <= 128 && sg === info?.subgroupMaxSize && (sg & (sg - 1)) === 0;
+  const key = `${useSg}`;
+  let m = plans.get(s.device);
+  if (!m) plans.set(s.device, (m = new Map()));
+  let plan = m.get(key);
+  if (!plan) {
+    const kmax = sw ? KMAX_SOFTWARE : KMAX_GPU;
+    const WG = useSg ? sg : sw ? 16 : 64;
+    const lib = [SOFTMAX_MATH_LIB, reductions(kmax, useSg), SOFTMAX_KERNEL];
+    plan = { shaders: useSg ? [ENABLE_SUBGROUPS, ...lib] : lib, WG, G: Math.round(Math.sqrt(WG)), kmax, subgroups: useSg };
+    m.set(key, plan);
+  }
+  return plan;
+}
+
+/** Rows per workgroup of `rows_reg` (workgroups have a high fixed cost on CPU adapters). */
+function regRows(s: Scheduler, rows: number): number {
+  if (softmaxTuning.rows > 0) return softmaxTuning.rows;
+  if (!isSoftwareAdapter(s)) return 1;
+  return Math.max(1, Math.min(16, Math.floor(rows / 64)));
+}
+
+/** Slots per lane for a row of `len`: exact up to 8, then a multiple of 8 (fewer pipelines). */
+function regSlots(len: number, WG: number): number {
+  const k = Math.ceil(len / (4 * WG));
+  return k <= 8 ? k : Math.ceil(k / 8) * 8;
+}
+
+const SHADERS = [SOFTMAX_MATH_LIB, reductions(KMAX_GPU, false), SOFTMAX_KERNEL];
 
 function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: number; baseIn: number; baseOut: number; inner?: number; scale?: number; baseLoss?: number }): Uint8Array {
   const buf = new ArrayBuffer(48);
@@ -136,6 +231,33 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   const rows = outer;
   const per = groupsPerBinding(s, label, len, 'a row');
   const vec4 = len % 4 === 0 ? 1 : 0;
+  if (mode === RowMode.Softmax || mode === RowMode.LogSoftmax) {
+    const plan = regPlan(s);
+    const lane = len <= LANE_ROW;
+    if (lane || len <= 4 * plan.kmax * plan.WG) {
+      // rows_lane: WG = 64 independent lanes (the module's reductions go unused)
+      const WG = lane ? 64 : plan.WG;
+      const ROWS = lane ? WG : regRows(s, rows);
+      const KN = lane ? Math.ceil(len / 4) : regSlots(len, WG);
+      const entry = lane ? 'rows_lane' : 'rows_reg';
+      const consts = { MODE: mode, WG, G: Math.round(Math.sqrt(WG)), VEC4: vec4, KN, ROWS: lane ? 1 : ROWS };
+      const pipeline = s.pipeline(plan.shaders, entry, consts, `${kernel}:${entry}`);
+      for (let r0 = 0; r0 < rows; r0 += per) {
+        const r1 = Math.min(rows, r0 + per);
+        const A = span(a.buffer, r0 * len, r1 * len);
+        const O = span(out.buffer, r0 * len, r1 * len);
+        s.dispatch({
+          label,
+          pipeline,
+          bindings: [bind(0, A), bind(2, O)],
+          uniform: packParams({ rows: r1 - r0, len, baseIn: A.base, baseOut: O.base, scale }),
+          uniformBinding: 3,
+          workgroups: Math.ceil((r1 - r0) / ROWS),
+        });
+      }
+      return;
+    }
+  }
   let entry: 'rows_small' | 'rows' | 'chunked';
   let WG: number;
   if (len <= SMALL_ROW) {
