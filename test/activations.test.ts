@@ -57,6 +57,9 @@ interface Variant { name: string; params?: ActivationParams; fwdUlp?: number; bw
 const VARIANTS: Variant[] = [
   ...BUILTIN_ACTIVATIONS.map((s) => ({ name: s.name })),
   { name: 'linear', params: { a: 1.5, b: 1 } },
+  { name: 'linear', params: { a: -2.5, b: 0 } },  // b = 0 and a = 1 take one-rounding paths
+  { name: 'linear', params: { a: 1, b: -3 } },
+  { name: 'hardSigmoid', params: { alpha: 1, beta: 0.25 } },
   { name: 'step', params: { bipolar: true } },
   { name: 'leakyRelu', params: { alpha: 0.01 } },
   { name: 'elu', params: { alpha: 2 } },
@@ -230,6 +233,22 @@ describe('GPU against the CPU reference', () => {
     for (const v of VARIANTS) {
       const { dx } = await run(v, xs, dys);
       expect(Array.from(dx).every(Number.isNaN), label(v)).toBe(true);
+    }
+  });
+
+  it('linear keeps IEEE signed zeros on each of its paths', async () => {
+    const xs = Float32Array.from([-0, 0]);
+    const ones = Float32Array.from([1, 1]);
+    const cases: [ActivationParams | undefined, number[]][] = [
+      [undefined, [0, 0]], // 1 * -0 + 0 = +0
+      [{ a: 2, b: -0 }, [-0, 0]],
+      [{ a: -1, b: 0 }, [0, 0]],
+      [{ a: 1, b: -0 }, [-0, 0]],
+      [{ a: 1.5, b: -0 }, [-0, 0]],
+    ];
+    for (const [params, want] of cases) {
+      const { y } = await run({ name: 'linear', params }, xs, ones);
+      expect(Array.from(y).map((v) => Object.is(v, -0)), JSON.stringify(params)).toEqual(want.map((v) => Object.is(v, -0)));
     }
   });
 

@@ -10,6 +10,10 @@ const TWO_POW_M24: f32 = 5.9604644775390625e-08;  // results built from e * 2^24
 // a * x + b with a * x = p + pe split exactly (Dekker's product on 12-bit halves): where
 // p + b cancels it is exact, so the result keeps full relative accuracy next to the zero crossing.
 fn act_mul_add(a: f32, x: f32, b: f32) -> f32 {
+  // one rounding in these cases, signed zeros as IEEE gives them (the parameters are uniform:
+  // no divergence); the default linear (a = 1, b = 0) is both
+  if (b == 0.0) { return a * x + b; }
+  if (a == 1.0) { return x + b; }
   let p = a * x;
   if (!m_is_finite(p)) { return p + b; }
   let ah = m_hi12(a);
