@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Input, NNError, Sequential, createRuntime, loadModel, sgd, type Runtime } from '../src/index';
+import { Dense, Input, NNError, Sequential, createRuntime, initializers, loadModel, sgd, type Runtime } from '../src/index';
+import { getInitializer } from '../src/model/initializers';
 
 const X = Array.from({ length: 13 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]);
 const Y = X.map(([a, b]) => [a * b > 0 ? 1 : 0, a * b > 0 ? 0 : 1]);
@@ -23,6 +24,33 @@ describe('Sequential model', () => {
   afterAll(() => {
     gpu.dispose();
     cpu.dispose();
+  });
+
+  it('variance-scaling initialisers draw with the Keras variances, seeded and repeatable', () => {
+    const shape = [400, 300];
+    const stats = (v: Float32Array) => {
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      return { mean, variance: v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length, max: v.reduce((a, b) => Math.max(a, Math.abs(b)), 0) };
+    };
+    const cases: [string, number, 'uniform' | 'normal'][] = [
+      ['heNormal', 2 / 400, 'normal'], ['he_uniform', 2 / 400, 'uniform'], ['GlorotNormal', 1 / 350, 'normal'],
+      ['glorot_uniform', 1 / 350, 'uniform'], ['lecunNormal', 1 / 400, 'normal'], ['lecun_uniform', 1 / 400, 'uniform'],
+    ];
+    for (const [name, variance, kind] of cases) {
+      const init = getInitializer('test', { name, config: { seed: 3 } }, 'zeros');
+      const v = init.generate(shape);
+      const st = stats(v);
+      expect(Math.abs(st.mean), name).toBeLessThan(0.02 * Math.sqrt(variance));
+      expect(Math.abs(st.variance / variance - 1), name).toBeLessThan(0.03);
+      // uniform: within sqrt(3 var); truncated normal: within 2 of its (corrected) standard deviations
+      const bound = kind === 'uniform' ? Math.sqrt(3 * variance) : (2 * Math.sqrt(variance)) / 0.8796256610342398;
+      expect(st.max, name).toBeLessThanOrEqual(bound * (1 + 1e-6));
+      expect(Array.from(getInitializer('test', { name, config: { seed: 3 } }, 'zeros').generate(shape))).toEqual(Array.from(v));
+    }
+    const t = initializers.truncatedNormal({ mean: 1, stddev: 0.5, seed: 9 }).generate([10_000]);
+    expect(t.every((x) => Math.abs(x - 1) <= 1 + 1e-6)).toBe(true);
+    expect(() => getInitializer('Dense', 'constructor', 'zeros')).toThrow(/unknown initializer "constructor"/);
+    expect(() => Dense({ units: 2, kernelInitializer: 'he_normall' })).toThrow(/unknown initializer "he_normall" \(known: .*heNormal/);
   });
 
   it('summary() prints layers, output shapes and parameter counts', () => {
