@@ -118,6 +118,23 @@ describe('Sequential model', () => {
     expect(await a.getWeights()).toEqual(await b.getWeights());
   });
 
+  it('validationSplit holds out the last rows, as validationData with those rows would', async () => {
+    for (const engine of ['fused', 'general'] as const) {
+      const a = net(gpu);
+      const b = net(gpu);
+      const ha = await a.fit(gpu.tensor(X), gpu.tensor(Y), { epochs: 8, batchSize: 4, seed: 3, engine, validationSplit: 0.3 });
+      // Keras: split at floor(13 * 0.7) = 9
+      const hb = await b.fit(X.slice(0, 9), Y.slice(0, 9), { epochs: 8, batchSize: 4, seed: 3, engine, validationData: [X.slice(9), Y.slice(9)] });
+      expect(ha.loss).toEqual(hb.loss);
+      expect(ha.history.val_loss).toEqual(hb.history.val_loss);
+      expect(await a.getWeights()).toEqual(await b.getWeights());
+    }
+    const m = net(gpu);
+    await expect(m.fit(X, Y, { validationSplit: 1 })).rejects.toThrow('fit: validationSplit must be a number in (0, 1), got 1');
+    await expect(m.fit(X, Y, { validationSplit: 1e-17 })).rejects.toThrow(/leaves no validation rows/);
+    await expect(m.fit(X, Y, { validationSplit: 0.99 })).rejects.toThrow(/validationSplit 0.99 of 13 rows leaves no training rows/);
+  });
+
   it('validationData adds val_ logs', async () => {
     const a = net(gpu);
     const h = await a.fit(X, Y, { epochs: 3, batchSize: 4, seed: 1, validationData: [X.slice(0, 5), Y.slice(0, 5)] });
@@ -198,7 +215,9 @@ describe('Sequential model', () => {
         const b = net(rt);
         b.compile({ optimizer: sgd({ learningRate: 0.1, momentum: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy', 'sparse_categorical_accuracy'] });
         const ha = await a.fit(X, Y, { epochs: 12, batchSize: 4, seed: 5, engine, validationData: [X, Y] });
-        const hb = await b.fit(X, labels, { epochs: 12, batchSize: 4, seed: 5, engine, validationData: [X, labels.map((l) => [l])] });
+        // labels as a [N, 1] tensor on the GPU runtime (the general path must not train on it as targets)
+        const lab = rt === gpu ? rt.tensor(labels.map((l) => [l])) : labels;
+        const hb = await b.fit(X, lab, { epochs: 12, batchSize: 4, seed: 5, engine, validationData: [X, labels.map((l) => [l])] });
         expect(hb.loss).toEqual(ha.loss);
         expect(hb.history.val_loss).toEqual(ha.history.val_loss);
         expect(hb.history.accuracy).toEqual(ha.history.accuracy);

@@ -36,6 +36,11 @@ export interface FitArgs {
   /** Seed of the shuffles (default: from setSeed, else random). */
   seed?: number;
   validationData?: [Tensor | TensorLike, Tensor | TensorLike];
+  /**
+   * Fraction in (0, 1) of the rows, taken from the end before any shuffling, held out as
+   * validation data (as Keras); `validationData` takes precedence.
+   */
+  validationSplit?: number;
   /** Stop after the first epoch whose loss is below this (the weights are those of that epoch). */
   stopWhenLossBelow?: number;
   callbacks?: {
@@ -445,10 +450,26 @@ export class Sequential {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new NNError(`${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
     const stopBelow = args.stopWhenLossBelow ?? null;
     if (stopBelow !== null && (typeof stopBelow !== 'number' || Number.isNaN(stopBelow))) throw new NNError(`${op}: stopWhenLossBelow must be a number, got ${String(stopBelow)}`);
-    const xd = await this.toData(op, x, this.inputUnits, 'x');
-    const yd = await this.toTargets(op, y, 'y');
+    const split = args.validationSplit;
+    if (split !== undefined && !(typeof split === 'number' && split > 0 && split < 1)) {
+      throw new NNError(`${op}: validationSplit must be a number in (0, 1), got ${String(split)}`);
+    }
+    let xd = await this.toData(op, x, this.inputUnits, 'x');
+    let yd = await this.toTargets(op, y, 'y');
     if (xd.rows !== yd.rows) throw new NNError(`${op}: x has ${xd.rows} rows but y has ${yd.rows}`);
     let val: { x: Float32Array; y: Float32Array; rows: number } | null = null;
+    if (split !== undefined && !args.validationData) {
+      const at = Math.floor(xd.rows * (1 - split));
+      if (at < 1 || at >= xd.rows) throw new NNError(`${op}: validationSplit ${split} of ${xd.rows} rows leaves no ${at < 1 ? 'training' : 'validation'} rows`);
+      const C = this.inputUnits;
+      const K = this.outputUnits;
+      val = { x: xd.data.slice(at * C), y: yd.data.slice(at * K), rows: xd.rows - at };
+      xd = { data: xd.data.slice(0, at * C), rows: at };
+      yd = { data: yd.data.slice(0, at * K), rows: at };
+      // the training rows are now host data, not the caller's tensors
+      x = xd.data;
+      y = yd.data;
+    }
     if (args.validationData) {
       const vx = await this.toData(op, args.validationData[0], this.inputUnits, 'validation x');
       const vy = await this.toTargets(op, args.validationData[1], 'validation y');
@@ -640,7 +661,11 @@ export class Sequential {
     const threshold = args.streamThresholdBytes ?? 64 * 2 ** 20;
     const stream = (xd.data.length + yd.data.length) * 4 > threshold;
     const rowsOf = (v: Tensor | TensorLike, d: { data: Float32Array; rows: number }, cols: number, what: string): Rows => {
-      if (v instanceof Tensor && v.rank === 2) return new Rows(rt, v, null, d.rows, cols);
+      // the caller's tensor itself when it holds exactly these rows (not class indices, which
+      // became one-hot rows, nor rows a validationSplit cut)
+      if (v instanceof Tensor && v.rank === 2 && v.shape[0] === d.rows && v.shape[1] === cols && !(v === y && c.loss === SPARSE_LOSS)) {
+        return new Rows(rt, v, null, d.rows, cols);
+      }
       if (stream) return new Rows(rt, null, d.data, d.rows, cols);
       return new Rows(rt, keep(rt.fromData(d.data, [d.rows, cols], what)), null, d.rows, cols);
     };
