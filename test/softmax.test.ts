@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, NNError, type Runtime, type Tensor } from '../src/index';
 import { expectUlp, ulpReport } from './util/compare';
-import { LANE_ROW, regPlan, softmaxTuning } from '../src/kernels/softmax';
+import { LANE_ROW, longPlan, regPlan, softmaxTuning } from '../src/kernels/softmax';
 
 /** Seeded uniform [0, 1): a failing seed is a bug report. */
 function rng(seed: number): () => number {
@@ -197,6 +197,133 @@ describe('softmax: register kernels (rows_lane, rows_reg) with subgroup and work
       }
     } finally {
       softmaxTuning.rows = 0;
+    }
+  }, 60000);
+});
+
+describe('softmax: long rows (rows_long; long_stats + long_write) with subgroup and workgroup-memory reductions', () => {
+  // around rows_reg's limit (2048 with 8 lanes, 4096 with 16), vec4 and scalar rows, chunk
+  // boundaries (automatic: 2 chunks from 2 * 65536 on CPU adapters with few rows; forced: ~5000)
+  const lengths = [2048, 2049, 4096, 4097, 5119, 5120, 5121, 8192, 8193, 20011, 131072, 131075, 262147];
+  const variants = [
+    { name: 'subgroups', subgroups: true, longChunk: 0 },
+    { name: 'workgroup memory', subgroups: false, longChunk: 0 },
+    { name: 'subgroups, chunks of ~5000', subgroups: true, longChunk: 5000 },
+    { name: 'workgroup memory, chunks of ~5000', subgroups: false, longChunk: 5000 },
+  ];
+  function check(name: string, x: Float32Array, rows: number, len: number, log: boolean, y: Float32Array, bad: (r: number) => boolean) {
+    const ref = refSoftmax(x, len, log);
+    for (let r = 0; r < rows; r++) {
+      const ys = y.subarray(r * len, (r + 1) * len);
+      if (bad(r)) {
+        expect(ys.every(Number.isNaN), `${name} len ${len} row ${r} is NaN`).toBe(true);
+        continue;
+      }
+      expectUlp(`${name} ${log ? 'logSoftmax' : 'softmax'} [${rows}, ${len}] row ${r}`, ys, ref.subarray(r * len, (r + 1) * len), 4);
+      if (r === 4) {
+        for (let k = 0; k < len; k += 3) expect(ys[k]).toBe(log ? -Infinity : 0);
+      }
+      if (!log) {
+        let s = 0;
+        for (let k = 0; k < len; k++) s += ys[k];
+        expect(Math.abs(s - 1), `${name} row ${r} of ${len} sums to 1`).toBeLessThan(1e-6);
+      }
+    }
+  }
+  function badRows(x: Float32Array, len: number): (r: number) => boolean {
+    // row 1: NaN; row 2: all -Infinity; row 3: +Infinity; row 4: -Infinity entries
+    x[len + (len >> 1)] = NaN;
+    x.fill(-Infinity, 2 * len, 3 * len);
+    x[3 * len + len - 1] = Infinity;
+    for (let k = 0; k < len; k += 3) x[4 * len + k] = -Infinity;
+    return (r) => r >= 1 && r <= 3;
+  }
+  for (const v of variants) {
+    it(`${v.name}: 4 ULP, bad rows NaN, -Infinity entries 0, deterministic`, async () => {
+      softmaxTuning.subgroups = v.subgroups;
+      softmaxTuning.longChunk = v.longChunk;
+      try {
+        for (const len of lengths) {
+          const rows = 6;
+          const x = randomLogits(rows * len, len * 17 + 5);
+          const bad = badRows(x, len);
+          for (const log of [false, true]) {
+            const t = rt.tensor(x, [rows, len]);
+            const y = await read(log ? rt.logSoftmax(t) : rt.softmax(t));
+            const again = await read(log ? rt.logSoftmax(t) : rt.softmax(t));
+            t.dispose();
+            expect(Buffer.from(again.buffer).equals(Buffer.from(y.buffer)), `${v.name} len ${len} deterministic`).toBe(true);
+            check(v.name, x, rows, len, log, y, bad);
+          }
+        }
+      } finally {
+        softmaxTuning.subgroups = true;
+        softmaxTuning.longChunk = 0;
+      }
+    }, 180000);
+  }
+
+  it('rows of 2^20 + 3 (scalar loads), one or several chunks per row, NaN and -Infinity rows', async () => {
+    for (const len of [2 ** 20 + 3]) {
+      const rows = 5;
+      const x = randomLogits(rows * len, 99 + len, 40);
+      const bad = badRows(x, len);
+      // 5 rows: 2 chunks each on CPU adapters (automatic); then one workgroup per row (forced)
+      for (const longChunk of [0, len]) {
+        softmaxTuning.longChunk = longChunk;
+        try {
+          for (const log of [false, true]) {
+            const y = await read(log ? rt.logSoftmax(rt.tensor(x, [rows, len])) : rt.softmax(rt.tensor(x, [rows, len])));
+            check(`chunk ${longChunk}`, x, rows, len, log, y, bad);
+          }
+        } finally {
+          softmaxTuning.longChunk = 0;
+        }
+      }
+    }
+  }, 180000);
+
+  it('plans one workgroup per row with enough rows, else chunks of whole vec4 groups', () => {
+    const s = rt.scheduler!;
+    const WG = regPlan(s).WG;
+    expect(longPlan(s, 64, 2 ** 20, WG)).toEqual({ nchunk: 1, chunk: 2 ** 20 });
+    const p = longPlan(s, 1, 2 ** 20 + 3, WG);
+    expect(p.nchunk).toBeGreaterThan(1);
+    expect(p.chunk % (4 * WG)).toBe(0);
+    expect((p.nchunk - 1) * p.chunk).toBeLessThan(2 ** 20 + 3);
+    expect(p.nchunk * p.chunk).toBeGreaterThanOrEqual(2 ** 20 + 3);
+  });
+
+  it('log-softmax of a dominant class in a long row keeps full accuracy, one chunk or several', async () => {
+    const len = 200003;
+    const x = new Float32Array(len).fill(-40);
+    x[123457] = 0;
+    x[7] = -20;
+    for (const longChunk of [0, 5000]) {
+      softmaxTuning.longChunk = longChunk;
+      try {
+        const y = await read(rt.logSoftmax(rt.tensor(x, [1, len])));
+        expectUlp(`dominant class, chunk ${longChunk}`, y, refSoftmax(x, len, true), 4);
+      } finally {
+        softmaxTuning.longChunk = 0;
+      }
+    }
+  });
+
+  it('splits long rows past the binding limit', async () => {
+    const small = await createRuntime({ maxBindingBytes: 1 << 16 });
+    try {
+      for (const len of [5000, 5003, 16000]) {
+        const rows = 9;
+        const x = randomLogits(rows * len, len);
+        const bad = badRows(x, len);
+        for (const log of [false, true]) {
+          const y = await read(log ? small.logSoftmax(small.tensor(x, [rows, len])) : small.softmax(small.tensor(x, [rows, len])));
+          check(`split ${len}`, x, rows, len, log, y, bad);
+        }
+      }
+    } finally {
+      small.dispose();
     }
   }, 60000);
 });

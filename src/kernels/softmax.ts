@@ -127,9 +127,10 @@ const KMAX_GPU = 8;
 
 /**
  * Tuning switches, for the tests: `subgroups: false` forces the workgroup-memory reductions of
- * `rows_reg`; `rows` fixes its rows per workgroup (0: automatic).
+ * `rows_reg` and the long-row kernels; `rows` fixes rows_reg's rows per workgroup (0: automatic);
+ * `longChunk` > 0 splits every long row into chunks of about that many elements (0: automatic).
  */
-export const softmaxTuning = { subgroups: true, rows: 0 };
+export const softmaxTuning = { subgroups: true, rows: 0, longChunk: 0 };
 
 interface RegPlan {
   shaders: ShaderFile[];
@@ -257,6 +258,8 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
       }
       return;
     }
+    recordLong(s, label, kernel, mode, a, out, rows, len, per, vec4, plan);
+    return;
   }
   let entry: 'rows_small' | 'rows' | 'chunked';
   let WG: number;
@@ -296,6 +299,62 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
     }
   } finally {
     if (part) s.releaseStorage(part);
+  }
+}
+
+/** Workgroups a long-row dispatch aims for before it splits rows into chunks (all cores busy). */
+const LONG_GROUPS_SOFTWARE = 8;
+const LONG_GROUPS_GPU = 512;
+/** Shortest chunk of a split long row (a workgroup's fixed cost is high on CPU adapters). */
+const LONG_MIN_CHUNK_SOFTWARE = 1 << 16;
+const LONG_MIN_CHUNK_GPU = 1 << 13;
+
+/**
+ * Chunks per row for softmax / log-softmax rows longer than rows_reg takes: 1 (`rows_long`, one
+ * workgroup per row, one dispatch) when there are enough rows to fill the adapter, else enough
+ * chunks (a multiple of 4 * WG elements, at least the minimum chunk) for `long_stats` + `long_write`.
+ */
+export function longPlan(s: Scheduler, rows: number, len: number, WG: number): { nchunk: number; chunk: number } {
+  if (softmaxTuning.longChunk > 0) {
+    const chunk = Math.ceil(softmaxTuning.longChunk / (4 * WG)) * 4 * WG;
+    return { nchunk: Math.ceil(len / chunk), chunk };
+  }
+  const sw = isSoftwareAdapter(s);
+  const want = Math.ceil((sw ? LONG_GROUPS_SOFTWARE : LONG_GROUPS_GPU) / rows);
+  const most = Math.floor(len / (sw ? LONG_MIN_CHUNK_SOFTWARE : LONG_MIN_CHUNK_GPU));
+  const n = Math.min(want, most);
+  if (n <= 1) return { nchunk: 1, chunk: len };
+  const chunk = Math.ceil(len / n / (4 * WG)) * 4 * WG;
+  return { nchunk: Math.ceil(len / chunk), chunk };
+}
+
+function recordLong(s: Scheduler, label: string, kernel: string, mode: RowMode, a: GpuTensor, out: GpuTensor, rows: number, len: number, per: number, vec4: number, plan: RegPlan): void {
+  const { WG, G } = plan;
+  // rows per dispatch: as even as the binding limit allows
+  const per2 = Math.ceil(rows / Math.ceil(rows / per));
+  const consts = { MODE: mode, WG, G, VEC4: vec4 };
+  const parts: GPUBuffer[] = [];
+  try {
+    for (let r0 = 0; r0 < rows; r0 += per2) {
+      const r1 = Math.min(rows, r0 + per2);
+      const n = r1 - r0;
+      const A = span(a.buffer, r0 * len, r1 * len);
+      const O = span(out.buffer, r0 * len, r1 * len);
+      const { nchunk, chunk } = longPlan(s, n, len, WG);
+      const uniform = packParams({ rows: n, len, nchunk, chunk, baseIn: A.base, baseOut: O.base });
+      if (nchunk === 1) {
+        const pipeline = s.pipeline(plan.shaders, 'rows_long', consts, `${kernel}:rows_long`);
+        s.dispatch({ label, pipeline, bindings: [bind(0, A), bind(2, O)], uniform, uniformBinding: 3, workgroups: n });
+        continue;
+      }
+      const part = s.createStorage(n * nchunk * 16, `${kernel}:partials`);
+      parts.push(part);
+      const P = { buffer: part, offset: 0, size: n * nchunk * 16 };
+      s.dispatch({ label, pipeline: s.pipeline(plan.shaders, 'long_stats', consts, `${kernel}:long_stats`), bindings: [bind(0, A), bind(5, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+      s.dispatch({ label, pipeline: s.pipeline(plan.shaders, 'long_write', consts, `${kernel}:long_write`), bindings: [bind(0, A), bind(2, O), bind(4, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+    }
+  } finally {
+    for (const p of parts) s.releaseStorage(p);
   }
 }
 
