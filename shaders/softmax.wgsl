@@ -542,6 +542,48 @@ fn reg_store(o: u32, n: u32, k: u32, lanes: u32, lane: u32, y: vec4<f32>) {
   }
 }
 
+// The write sweep's divisor (softmax: the row sum) or subtrahend (log-softmax: log of it), from
+// s = (count of the max, rest).
+fn row_norm(s: vec4<f32>) -> vec4<f32> {
+  if (MODE == 0u) {
+    return vec4<f32>(s.x + s.y);
+  }
+  return vec4<f32>(log_sum(s));
+}
+
+// Four outputs: e^(x - m) / sum or (x - m) - log sum; NaN for a row whose max is not finite.
+fn row_out4(x: vec4<f32>, mv: vec4<f32>, t: vec4<f32>, bad: vec4<bool>) -> vec4<f32> {
+  let d = sm_two_diff4(x, mv, params.one);
+  var y: vec4<f32>;
+  if (MODE == 0u) {
+    y = sm_exp_neg4(d[0], d[1], params.one) / t;
+  } else {
+    y = (d[0] - t) + d[1];
+  }
+  return select(y, vec4<f32>(sm_nan()), bad);
+}
+
+// One column block of the sums sweep: e^(x - m) added in (hi, lo) pairs, entries equal to the
+// max counted instead (their 1s are added exactly at the end).
+fn lane_sum_add(acc: ptr<function, array<vec4<f32>, 2>>, cnt: ptr<function, vec4<f32>>, x: vec4<f32>, mv: vec4<f32>) {
+  let d = sm_two_diff4(x, mv, params.one);
+  let e = sm_exp_neg4(d[0], d[1], params.one);
+  let top = x == mv;
+  *cnt += select(vec4<f32>(0.0), vec4<f32>(1.0), top);
+  *acc = sm_sum_add4(*acc, select(e, vec4<f32>(0.0), top), params.one);
+}
+
+// This lane's four columns as (count, hi, lo, 0).
+fn lane_sums(acc: array<vec4<f32>, 2>, cnt: vec4<f32>) -> vec4<f32> {
+  var hl = sm_two_sum(acc[0].x, acc[0].y, params.one);
+  var lo = (acc[1].x + acc[1].y) + hl.y;
+  hl = sm_two_sum(hl.x, acc[0].z, params.one);
+  lo = (lo + acc[1].z) + hl.y;
+  hl = sm_two_sum(hl.x, acc[0].w, params.one);
+  lo = (lo + acc[1].w) + hl.y;
+  return vec4<f32>((cnt.x + cnt.y) + (cnt.z + cnt.w), hl.x, lo, 0.0);
+}
+
 // `n` elements from `start` (0 for an idle lane of rows_lane), written from `o`
 fn reg_row(start: u32, o: u32, n: u32, lanes: u32, lane: u32, lid: u32) {
   var mx = vec4<f32>(-sm_inf());
@@ -560,39 +602,17 @@ fn reg_row(start: u32, o: u32, n: u32, lanes: u32, lane: u32, lid: u32) {
   var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
   var cnt = vec4<f32>(0.0);
   for (var k = 0u; k < KN; k++) {
-    let x = xc[k];
-    let d = sm_two_diff4(x, mv, params.one);
-    let e = sm_exp_neg4(d[0], d[1], params.one);
-    let top = x == mv;
-    cnt += select(vec4<f32>(0.0), vec4<f32>(1.0), top);
-    acc = sm_sum_add4(acc, select(e, vec4<f32>(0.0), top), params.one);
+    lane_sum_add(&acc, &cnt, xc[k], mv);
   }
-  // this lane's four columns as one (hi, lo) pair
-  var hl = sm_two_sum(acc[0].x, acc[0].y, params.one);
-  var lo = (acc[1].x + acc[1].y) + hl.y;
-  hl = sm_two_sum(hl.x, acc[0].z, params.one);
-  lo = (lo + acc[1].z) + hl.y;
-  hl = sm_two_sum(hl.x, acc[0].w, params.one);
-  lo = (lo + acc[1].w) + hl.y;
-  var r = vec4<f32>((cnt.x + cnt.y) + (cnt.z + cnt.w), hl.x, lo, 0.0);
+  var r = lane_sums(acc, cnt);
   if (lanes > 1u) {
     r = red_sum(r, lid);
   }
   let s = vec4<f32>(r.x, sm_sum_value(r.yz), 0.0, 0.0);
   let bad = vec4<bool>(!sm_is_finite(m));
-  let nanv = vec4<f32>(sm_nan());
-  if (MODE == 0u) {
-    let sum = vec4<f32>(s.x + s.y);
-    for (var k = 0u; k < KN; k++) {
-      let d = sm_two_diff4(xc[k], mv, params.one);
-      reg_store(o, n, k, lanes, lane, select(sm_exp_neg4(d[0], d[1], params.one) / sum, nanv, bad));
-    }
-  } else {
-    let ls = vec4<f32>(log_sum(s));
-    for (var k = 0u; k < KN; k++) {
-      let d = sm_two_diff4(xc[k], mv, params.one);
-      reg_store(o, n, k, lanes, lane, select((d[0] - ls) + d[1], nanv, bad));
-    }
+  let t = row_norm(s);
+  for (var k = 0u; k < KN; k++) {
+    reg_store(o, n, k, lanes, lane, row_out4(xc[k], mv, t, bad));
   }
 }
 
@@ -694,40 +714,18 @@ fn long_sums(start: u32, n: u32, m: f32, lane: u32, lid: u32) -> vec4<f32> {
   var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
   var cnt = vec4<f32>(0.0);
   for (var k = 0u; k < long_slots(n); k++) {
-    let x = reg_load(start, n, k, WG, lane);
-    let d = sm_two_diff4(x, mv, params.one);
-    let e = sm_exp_neg4(d[0], d[1], params.one);
-    let top = x == mv;
-    cnt += select(vec4<f32>(0.0), vec4<f32>(1.0), top);
-    acc = sm_sum_add4(acc, select(e, vec4<f32>(0.0), top), params.one);
+    lane_sum_add(&acc, &cnt, reg_load(start, n, k, WG, lane), mv);
   }
-  var hl = sm_two_sum(acc[0].x, acc[0].y, params.one);
-  var lo = (acc[1].x + acc[1].y) + hl.y;
-  hl = sm_two_sum(hl.x, acc[0].z, params.one);
-  lo = (lo + acc[1].z) + hl.y;
-  hl = sm_two_sum(hl.x, acc[0].w, params.one);
-  lo = (lo + acc[1].w) + hl.y;
-  return red_sum(vec4<f32>((cnt.x + cnt.y) + (cnt.z + cnt.w), hl.x, lo, 0.0), lid);
+  return red_sum(lane_sums(acc, cnt), lid);
 }
 
 // the write sweep, s = (count, rest)
 fn long_write_range(start: u32, o: u32, n: u32, m: f32, s: vec4<f32>, lane: u32) {
   let mv = vec4<f32>(m);
   let bad = vec4<bool>(!sm_is_finite(m));
-  let nanv = vec4<f32>(sm_nan());
-  if (MODE == 0u) {
-    let sum = vec4<f32>(s.x + s.y);
-    for (var k = 0u; k < long_slots(n); k++) {
-      let d = sm_two_diff4(reg_load(start, n, k, WG, lane), mv, params.one);
-      let e = sm_exp_neg4(d[0], d[1], params.one);
-      reg_store(o, n, k, WG, lane, select(e / sum, nanv, bad));
-    }
-  } else {
-    let ls = vec4<f32>(log_sum(s));
-    for (var k = 0u; k < long_slots(n); k++) {
-      let d = sm_two_diff4(reg_load(start, n, k, WG, lane), mv, params.one);
-      reg_store(o, n, k, WG, lane, select((d[0] - ls) + d[1], nanv, bad));
-    }
+  let t = row_norm(s);
+  for (var k = 0u; k < long_slots(n); k++) {
+    reg_store(o, n, k, WG, lane, row_out4(reg_load(start, n, k, WG, lane), mv, t, bad));
   }
 }
 
