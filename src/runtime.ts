@@ -562,6 +562,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (backend !== 'webgpu' && backend !== 'cpu') {
     throw new NNError(`createRuntime: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
   }
+  if (options.nodePolling !== undefined && options.nodePolling !== 'gentle' && options.nodePolling !== 'spin') {
+    throw new NNError(`createRuntime: nodePolling must be 'gentle' or 'spin', got ${JSON.stringify(options.nodePolling)}`);
+  }
   if (backend === 'cpu') return new Runtime('cpu', null, null, options);
   const acquired = await acquireDevice(options);
   return new Runtime('webgpu', acquired.info, acquired.device, options);

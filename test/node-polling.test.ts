@@ -46,6 +46,10 @@ describe.skipIf(!existsSync(`/proc/self/task/${process.pid}/stat`))('Dawn pollin
     expect(g.cpu).toBeLessThan(s.cpu);
   });
 
+  it('rejects an unknown nodePolling mode by name', async () => {
+    await expect(createRuntime({ nodePolling: 'lazy' as never })).rejects.toThrow(`createRuntime: nodePolling must be 'gentle' or 'spin', got "lazy"`);
+  });
+
   it('user code calling setImmediate during a wait still gets a real immediate', async () => {
     const a = gentle.tensor(data, [512, 512]);
     let y: Tensor = a;
