@@ -562,6 +562,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (backend !== 'webgpu' && backend !== 'cpu') {
     throw new NNError(`createRuntime: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
   }
+  if (options === null || typeof options !== 'object') throw new NNError(`createRuntime: options must be an object, got ${String(options)}`);
+  for (const key of ['maxOpsPerBatch', 'workgroupSize', 'maxBindingBytes'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new NNError(`createRuntime: ${key} must be a positive integer, got ${String(v)}`);
+  }
+  if (options.poolCapBytes !== undefined && !(typeof options.poolCapBytes === 'number' && options.poolCapBytes >= 0 && options.poolCapBytes !== Infinity)) {
+    throw new NNError(`createRuntime: poolCapBytes must be a finite number >= 0, got ${String(options.poolCapBytes)}`);
+  }
   if (options.nodePolling !== undefined && options.nodePolling !== 'gentle' && options.nodePolling !== 'spin') {
     throw new NNError(`createRuntime: nodePolling must be 'gentle' or 'spin', got ${JSON.stringify(options.nodePolling)}`);
   }

@@ -35,6 +35,13 @@ describe('createRuntime', () => {
     expect(rt.device).toBeDefined();
   });
 
+  it('rejects bad numeric options by name', async () => {
+    await expect(createRuntime({ workgroupSize: 0 })).rejects.toThrow('createRuntime: workgroupSize must be a positive integer, got 0');
+    await expect(createRuntime({ maxOpsPerBatch: 2.5 })).rejects.toThrow('createRuntime: maxOpsPerBatch must be a positive integer, got 2.5');
+    await expect(createRuntime({ maxBindingBytes: NaN })).rejects.toThrow('maxBindingBytes must be a positive integer, got NaN');
+    await expect(createRuntime({ poolCapBytes: -1 })).rejects.toThrow('poolCapBytes must be a finite number >= 0, got -1');
+  });
+
   it('rejects an unknown backend by name', async () => {
     await expect(createRuntime({ backend: 'metal' as never })).rejects.toThrow(/unknown backend 'metal'/);
   });
