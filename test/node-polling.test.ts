@@ -1,18 +1,20 @@
 // Dawn's Node binding polls with setImmediate while a promise is pending; while a runtime awaits
 // the GPU that polling sleeps after a short spin (src/gpu/node-polling.ts). Node and Linux only
-// (the main thread's CPU time comes from /proc).
+// (the main thread's CPU time comes from /proc); it fails, never skips, elsewhere.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime, type Tensor } from '../src/index';
 
 /** CPU milliseconds of this process's main thread. */
 function mainThreadCpuMs(): number {
-  const st = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const file = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(file)) throw new Error(`this test reads the main thread's CPU time from ${file} (Linux)`);
+  const st = readFileSync(file, 'utf8');
   const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * (1000 / 100);
 }
 
-describe.skipIf(!existsSync(`/proc/self/task/${process.pid}/stat`))('Dawn polling while a runtime waits', () => {
+describe('Dawn polling while a runtime waits', () => {
   let gentle: Runtime;
   let spin: Runtime;
   const data = Float32Array.from({ length: 512 * 512 }, (_, i) => Math.sin(i));
