@@ -8,17 +8,18 @@ import { acquireDevice, type AdapterInfo, type DeviceOptions } from './gpu/devic
 import { Scheduler, type SchedulerOptions } from './gpu/scheduler';
 import { checkShape, flatten, sameShape, sizeOf, type Shape, type TensorLike } from './shape';
 import { Tensor, type TensorOwner } from './tensor';
-
-/** Uploaded GPU tensors up to this many elements keep their values for host-side checks (labels, targets). */
-const HOST_COPY_MAX = 1 << 16;
 import { findMismatch, type Tolerance } from './ulp';
 import type { ActivationParams, CustomActivationDefinition } from './activations/types';
+import { foldName } from './activations/table';
 import { activationBackward, activationForward, defineCustomActivation, type ActivationRegistry, createActivationRegistry } from './kernels/activation';
 import { logSoftmax as logSoftmaxOp, logSoftmaxGrad as logSoftmaxGradOp, softmax as softmaxOp, softmaxGrad as softmaxGradOp, type AxisOptions } from './kernels/softmax';
 import { lossAndGrad, lossBackward, lossForward, type LossOptions } from './kernels/loss';
 import { dense, denseForward, denseGrad, type DenseForwardOptions, type DenseGradOptions, type DenseGrads, type DenseOptions } from './kernels/dense';
 import { matmul, type MatmulOptions } from './kernels/matmul';
 import { sgdUpdate, type SgdOptions } from './kernels/sgd';
+
+/** Uploaded GPU tensors up to this many elements keep their values for host-side checks (labels, targets). */
+const HOST_COPY_MAX = 1 << 16;
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -558,11 +559,11 @@ export function sameShapeOrThrow(op: string, a: Tensor, b: Tensor, what: string)
 
 /** Creates a runtime on WebGPU (default) or the CPU path. */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  if (options === null || typeof options !== 'object') throw new NNError(`createRuntime: options must be an object, got ${String(options)}`);
   const backend = options.backend ?? 'webgpu';
   if (backend !== 'webgpu' && backend !== 'cpu') {
     throw new NNError(`createRuntime: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
   }
-  if (options === null || typeof options !== 'object') throw new NNError(`createRuntime: options must be an object, got ${String(options)}`);
   for (const key of ['maxOpsPerBatch', 'workgroupSize', 'maxBindingBytes'] as const) {
     const v = options[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new NNError(`createRuntime: ${key} must be a positive integer, got ${String(v)}`);
@@ -584,7 +585,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
  */
 function rowActivation(name: unknown, params: unknown): { log: boolean; opts: AxisOptions } | null {
   if (typeof name !== 'string') return null;
-  const folded = name.toLowerCase().replace(/[_-]/g, '');
+  const folded = foldName(name);
   if (folded !== 'softmax' && folded !== 'logsoftmax') return null;
   const op = `activation('${name}')`;
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {

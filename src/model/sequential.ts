@@ -466,9 +466,6 @@ export class Sequential {
       val = { x: xd.data.slice(at * C), y: yd.data.slice(at * K), rows: xd.rows - at };
       xd = { data: xd.data.slice(0, at * C), rows: at };
       yd = { data: yd.data.slice(0, at * K), rows: at };
-      // the training rows are now host data, not the caller's tensors
-      x = xd.data;
-      y = yd.data;
     }
     if (args.validationData) {
       const vx = await this.toData(op, args.validationData[0], this.inputUnits, 'validation x');
