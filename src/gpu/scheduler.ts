@@ -11,6 +11,8 @@ import { BufferPool } from './pool';
 import { composeShader, type ShaderFile } from './shaders';
 
 const UNIFORM_STRIDE = 256;
+/** How long a failed readback waits for the device's `lost` promise before blaming the read. */
+const LOST_GRACE_MS = 1000;
 const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM_USAGE = 0x40 | 0x8; // UNIFORM | COPY_DST
 const MAP_READ_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
@@ -496,8 +498,9 @@ export class Scheduler {
       result = staging.getMappedRange(0, size).slice(0, bytes);
       staging.unmap();
     } catch (e) {
-      // A destroyed device rejects the map before its `lost` promise settles: give it a moment.
-      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+      // A destroyed device rejects the map before its `lost` promise settles: give it a moment
+      // (only this failure path waits; a loaded browser has been seen to take over 100 ms).
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, LOST_GRACE_MS))]);
       if (this.lostError) throw new DeviceLostError(`${label}: ${this.lostError.message}`);
       const err = await batch.check();
       throw err ?? new GpuError(`${label}: reading the result back failed: ${(e as Error).message}`, 'unknown');
