@@ -6,7 +6,7 @@
 import { BUILTIN_ACTIVATIONS } from '../src/activations/table';
 import type { Tensor } from '../src/tensor';
 import { fmt, goal, newSection, ratio, errorText, type Ctx, type SectionResult } from './context';
-import { tfActivation } from './tfjs';
+import { BENCH_PARAMS, tfActivation } from './tfjs';
 import { capture, median, sched, uniformData, wallOnce } from './timing';
 import { copyKernel } from './yardsticks';
 import { med, pairedRatio } from './measure';
@@ -69,7 +69,8 @@ export async function elementwise(ctx: Ctx): Promise<SectionResult> {
     const tfF = tfjs ? tfActivation(tfjs, spec.name) : null;
     for (const entry of ['forward', 'backward'] as const) {
       try {
-        const run = (): Tensor => (entry === 'forward' ? rt.activation(spec.name, x) : rt.activationGrad(spec.name, x, dy));
+        const params = BENCH_PARAMS[spec.name];
+        const run = (): Tensor => (entry === 'forward' ? rt.activation(spec.name, x, params) : rt.activationGrad(spec.name, x, dy, params));
         const { result, recorded } = capture(rt, run);
         const op = timer ? await timer.prepare(recorded) : null;
         const tf = tfjs?.tf;

@@ -73,6 +73,12 @@ export async function loadTfjs(): Promise<Tfjs> {
 }
 
 /**
+ * Parameters our side runs with, so that both sides compute the same function as
+ * `tfActivation` below (the defaults elsewhere).
+ */
+export const BENCH_PARAMS: Record<string, Record<string, number>> = { linear: { a: 1.5, b: 1 } };
+
+/**
  * What a tfjs user writes for each of our activations: the Keras activation of tfjs-layers
  * where it has one, else tfjs-core ops. null where tfjs has no kernel (identity).
  */

@@ -41,7 +41,7 @@ fn act_sigmoid(x: f32) -> f32 {
 }
 // tanh |x| = -m / (2 + m), m = e^(-2|x|) - 1 (accurate down to 0, so no separate small-x path).
 fn act_tanh(x: f32) -> f32 {
-  let m = m_fexpm1(-2.0 * min(abs(x), 10.0));
+  let m = m_fexpm1_neg(-2.0 * min(abs(x), 10.0));
   return m_copysign(-m / (2.0 + m), x);
 }
 // dy tanh'(x) = dy 4 e / (1 + e)^2, e = e^-2|x| carried at 2^24 scale (4 e stays normal).
@@ -258,8 +258,8 @@ fn act_forward_any(x: f32, p: vec4<f32>) -> f32 {
     case 5u: { return select(0.0, x, x > 0.0); }                          // relu
     case 6u: { return select(p.x * x, x, x > 0.0); }                      // leakyRelu
     case 7u: { return min(max(x, 0.0), 6.0); }                            // relu6
-    case 8u: { return select(p.x * m_fexpm1(x), x, x > 0.0); }            // elu
-    case 9u: { return select(p.z * m_fexpm1(x), p.y * x, x > 0.0); }      // selu
+    case 8u: { return select(p.x * m_fexpm1_neg(clamp(x, -40.0, 0.0)), x, x > 0.0); }        // elu
+    case 9u: { return select(p.z * m_fexpm1_neg(clamp(x, -40.0, 0.0)), p.y * x, x > 0.0); }  // selu
     case 10u: { return select(p.x * m_fexpm1(x / p.x), x, x > 0.0); }     // celu
     case 11u: { return act_softplus(x); }
     case 12u: {                                                           // softsign

@@ -103,44 +103,57 @@ fn m_exp(x: f32) -> f32 { return m_exp_ab(x, 0.0, 0); }
 // fused training kernel and its CPU twin mirror it). On SIMD-across-invocations drivers every
 // side of a divergent branch runs, so these use selects and scale by 2^n in two exact steps. ----
 
-// 2^n for n in [-126, 127], no checks.
-fn m_pow2i(n: i32) -> f32 { return bitcast<f32>(u32(n + 127) << 23u); }
+// 2^n for integral n in [-126, 127], no checks, from the float itself: n + 127 lands in the
+// low mantissa bits of 1.5 * 2^23 + n + 127, and the shift moves them into the exponent field
+// (the rest shifts out). Cheaper than i32(n), which WGSL makes saturating.
+fn m_pow2f(n: f32) -> f32 { return bitcast<f32>(bitcast<u32>(n + 12583039.0) << 23u); }
+// 2^n as two normal factors for integral n in [-246, 247]; v * x * y rounds once, since
+// v * 2^-120 stays normal for v >= 2^-6.
+fn m_pow2f_split(n: f32) -> vec2<f32> {
+  let n1 = clamp(n, -120.0, 120.0);
+  return vec2<f32>(m_pow2f(n1), m_pow2f(n - n1));
+}
+// ac - nf ln2 in two fmas: the first is exact (nf * M_LN2_HI has at most 24 bits and the
+// difference is small by Sterbenz), so no driver regrouping can merge the two ln2 halves.
+fn m_reduce_ln2(ac: f32, nf: f32) -> f32 { return fma(-nf, M_LN2_LO, fma(-nf, M_LN2_HI, ac)); }
+// e^r on |r| <= ln2/2 as one Horner chain ending in + 1 (1 + r (1 + r P(r))): no separate
+// 1 + expm1 step for a driver to regroup.
+fn m_exp_small(r: f32) -> f32 { return fma(r, fma(r, m_poly_expm1_p(r), 1.0), 1.0); }
 // e^(a + b) * 2^k for k in [-24, 24] (k < 0 only with a > 60): a is clamped to [-150, 100], so
-// n + k splits into two normal factors; the results equal m_exp_ab's wherever neither is 0 or Inf.
+// n + k splits into two normal factors; the results equal m_exp_ab's wherever neither is 0 or
+// Inf, within an ULP (one Horner chain instead of 1 + expm1).
 fn m_fexp(a: f32, b: f32, k: i32) -> f32 {
   let ac = clamp(a, -150.0, 100.0);
   let nf = round(ac * M_LOG2E);
-  let r = (m_opaque(ac - nf * M_LN2_HI) - nf * M_LN2_LO) + b;
-  let n = i32(nf) + k;
-  let n1 = n >> 1u;
-  return (1.0 + m_opaque(m_expm1_small(r))) * m_pow2i(n1) * m_pow2i(n - n1);
+  let s = m_pow2f_split(nf + f32(k));
+  return m_exp_small(m_reduce_ln2(ac, nf) + b) * s.x * s.y;
 }
 // m_exp_hl without branches (same clamp and scaling as m_fexp).
 fn m_fexp_hl(a: f32, k: i32) -> vec2<f32> {
   let ac = clamp(a, -150.0, 100.0);
   let nf = round(ac * M_LOG2E);
-  let r = m_opaque(ac - nf * M_LN2_HI) - nf * M_LN2_LO;
-  let q = m_opaque(m_expm1_small(r));
+  let q = m_opaque(m_expm1_small(m_reduce_ln2(ac, nf)));
   let h = m_opaque(1.0 + q);
   let l = q - (h - 1.0);
-  let n = i32(nf) + k;
-  let n1 = n >> 1u;
-  let s1 = m_pow2i(n1);
-  let s2 = m_pow2i(n - n1);
-  return vec2<f32>(h * s1 * s2, l * s1 * s2);
+  let s = m_pow2f_split(nf + f32(k));
+  return vec2<f32>(h * s.x * s.y, l * s.x * s.y);
 }
 // e^y - 1, branch-free: 2^n q + (2^n - 1) rounds once for n <= 24 (both terms exact), and
 // 2^n (1 + q) above, where the - 1 is below half an ULP. y is clamped to [-40, 89].
 fn m_fexpm1(y: f32) -> f32 {
   let yc = clamp(y, -40.0, 89.0);
   let nf = round(yc * M_LOG2E);
-  let q = m_opaque(m_expm1_small(m_opaque(yc - nf * M_LN2_HI) - nf * M_LN2_LO));
-  let n = i32(nf);
-  let n1 = n >> 1u;
-  let s1 = m_pow2i(n1);
-  let s2 = m_pow2i(n - n1);
-  let t = s1 * s2;
-  return select(fma(t, q, t - 1.0), (1.0 + q) * s1 * s2, n > 24);
+  let q = m_opaque(m_expm1_small(m_reduce_ln2(yc, nf)));
+  let s = m_pow2f_split(nf);
+  let t = s.x * s.y;
+  return select(fma(t, q, t - 1.0), (1.0 + q) * s.x * s.y, nf > 24.0);
+}
+// m_fexpm1 for y in [-40, 0] (the caller clamps): one scale factor, no overflow side.
+fn m_fexpm1_neg(y: f32) -> f32 {
+  let nf = round(y * M_LOG2E);
+  let q = m_opaque(m_expm1_small(m_reduce_ln2(y, nf)));
+  let t = m_pow2f(nf);
+  return fma(t, q, t - 1.0);
 }
 // e^a * 2^k as hi + lo: lo keeps the rounding error of 1 + q (about half an ULP of hi) for
 // callers that can use it.
