@@ -57,7 +57,7 @@ describe('Dawn polling while a runtime waits', () => {
     let y: Tensor = a;
     for (let i = 0; i < 6; i++) y = gentle.matmul(y, a);
     const pending = y.read();
-    await new Promise((r) => setTimeout(r, 10)); // well past the spin allowance
+    await new Promise((r) => setTimeout(r, 60)); // well past the spin allowance
     const handle = setImmediate(() => undefined);
     // Node's Timeout has refresh(); an Immediate does not.
     expect('refresh' in handle).toBe(false);

@@ -30,7 +30,7 @@ export interface SchedulerOptions {
   workgroupSize?: number;
   /**
    * Node: how Dawn polls while this runtime awaits the GPU. `'gentle'` (default) lets the poll
-   * sleep 1 ms between ticks after 2 ms of waiting (src/gpu/node-polling.ts); `'spin'` keeps
+   * sleep 1 ms between ticks after 20 ms of waiting (src/gpu/node-polling.ts); `'spin'` keeps
    * Dawn's busy loop, which holds a CPU core for the whole wait.
    */
   nodePolling?: 'gentle' | 'spin';
