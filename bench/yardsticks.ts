@@ -17,7 +17,7 @@ const COPY: ShaderFile[] = [{ file: 'copy.wgsl', code: copyShader }];
 /** Records y = x with the copy kernel, dispatched exactly as the activations are. */
 export function copyKernel(rt: Runtime, x: Tensor, y: Tensor): void {
   const view = (t: Tensor): GpuTensor => ({ buffer: (t.storage as { buffer: GPUBuffer }).buffer, size: t.size, shape: t.shape });
-  dispatchElementwise(sched(rt), `copy.main [${x.size}]`, COPY, 'main', {}, [view(x)], [0], view(y), [0, 0, 0, 0]);
+  dispatchElementwise(sched(rt), `copy.main [${x.size}]`, COPY, 'main', null, [view(x)], [0], view(y), [0, 0, 0, 0]);
 }
 
 /** The copy kernel on `n` floats as a paired-measurement yardstick (free with `release`). */

@@ -5,7 +5,7 @@
  */
 import { DeviceLostError, NNError, VerifyError, formatShape } from './errors';
 import { acquireDevice, type AdapterInfo, type DeviceOptions } from './gpu/device';
-import { Scheduler, type SchedulerOptions } from './gpu/scheduler';
+import { Scheduler, type Batch, type SchedulerOptions } from './gpu/scheduler';
 import { checkShape, flatten, sameShape, sizeOf, type Shape, type TensorLike } from './shape';
 import { Tensor, type TensorOwner } from './tensor';
 import { findMismatch, type Tolerance } from './ulp';
@@ -311,34 +311,41 @@ export class Runtime implements TensorOwner {
   /** @internal Runs one op on this runtime's backend (and cross-checks under verify). */
   run(spec: OpSpec): Tensor[] {
     this.assertOpen(spec.op);
-    spec.inputs.forEach((t, i) => this.checkTensor(spec.op, t, `input ${i}`));
+    const inputs = spec.inputs;
+    for (let i = 0; i < inputs.length; i++) this.checkRunTensor(spec.op, inputs[i], 'input', i);
     const writes = spec.writes ?? [];
-    writes.forEach((t, i) => this.checkTensor(spec.op, t, `updated tensor ${i}`));
+    for (let i = 0; i < writes.length; i++) this.checkRunTensor(spec.op, writes[i], 'updated tensor', i);
     const outputs: Tensor[] = [];
     try {
       for (const shape of spec.outputs) outputs.push(this.allocate(shape, spec.op));
+      // outputs first, then the tensors updated in place: the order spec.gpu / spec.cpu receive them
+      const targets = writes.length > 0 ? outputs.concat(writes) : outputs;
       if (!this.scheduler) {
         const data = (t: Tensor) => (t.storage as { data: Float32Array }).data;
-        spec.cpu(spec.inputs.map(data), [...outputs, ...writes].map(data));
+        spec.cpu(inputs.map(data), targets.map(data));
         return outputs;
       }
       const s = this.scheduler;
-      const verifyBefore = this.verify ? [...spec.inputs, ...writes].map((t) => this.snapshot(t)) : [];
+      const verifyBefore = this.verify ? [...inputs, ...writes].map((t) => this.snapshot(t)) : [];
       const batch = s.currentBatch();
-      for (const t of [...spec.inputs, ...writes]) {
-        const p = (t.storage as { producer: typeof batch | null }).producer;
-        if (p && p !== batch) batch.deps.add(p);
-      }
-      spec.gpu(s, spec.inputs.map(gpuView), [...outputs, ...writes].map(gpuView));
+      for (const t of inputs) dependOn(batch, t);
+      for (const t of writes) dependOn(batch, t);
+      spec.gpu(s, inputs.map(gpuView), targets.map(gpuView));
       const producer = s.currentBatch();
-      for (const t of [...outputs, ...writes]) (t.storage as { producer: typeof batch | null }).producer = producer;
+      for (const t of targets) (t.storage as { producer: Batch | null }).producer = producer;
       for (const t of writes) (t.storage as { host?: Float32Array | null }).host = null;
-      if (this.verify) this.scheduleVerify(spec, verifyBefore, [...outputs, ...writes]);
+      if (this.verify) this.scheduleVerify(spec, verifyBefore, targets);
       return outputs;
     } catch (e) {
       for (const t of outputs) t.dispose();
       throw e;
     }
+  }
+
+  /** checkTensor for run's operands; the label ('input 0', ...) is built only for an error. */
+  private checkRunTensor(op: string, t: unknown, what: string, i: number): void {
+    if (t instanceof Tensor && t.owner === this && !t.disposed && (t.storage.kind !== 'gpu' || t.storage.scheduler === this.scheduler)) return;
+    this.checkTensor(op, t, `${what} ${i}`);
   }
 
   /**
@@ -542,6 +549,12 @@ function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
   }
   const values = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
   for (const x of values) collectTensors(x, out, depth + 1);
+}
+
+/** Records that `batch` reads `t`, written by an earlier batch. */
+function dependOn(batch: Batch, t: Tensor): void {
+  const p = (t.storage as { producer: Batch | null }).producer;
+  if (p && p !== batch) batch.deps.add(p);
 }
 
 export function describe(v: unknown): string {

@@ -183,6 +183,56 @@ describe('scheduler', () => {
     x.dispose();
   });
 
+  it('a repeated chain of small ops reuses its bind groups (pooled buffers, one uniform slot)', async () => {
+    const r = await createRuntime();
+    const xs = randoms(1024, 21, 3);
+    const x = r.tensor(xs);
+    const chain = async (): Promise<Float32Array> => {
+      let y = r.tanh(x);
+      for (let i = 0; i < 600; i++) {
+        const z = r.tanh(y);
+        y.dispose();
+        y = z;
+      }
+      const out = await y.read();
+      y.dispose();
+      return out;
+    };
+    const start = r.scheduler!.cachedBindGroups;
+    const first = await chain();
+    const before = r.scheduler!.cachedBindGroups;
+    // buffers wait for the submit before reuse, so the first batch (256 ops) binds new ones;
+    // after that the chain cycles through them
+    expect(before - start).toBeLessThanOrEqual(r.scheduler!.maxOpsPerBatch + 8);
+    const second = await chain();
+    // the pool hands the buffers round in the same order: the second run finds its groups
+    expect(r.scheduler!.cachedBindGroups - before).toBeLessThanOrEqual(8);
+    expect(Array.from(second)).toEqual(Array.from(first));
+    let ref = Array.from(xs, (v) => Math.fround(Math.tanh(v)));
+    for (let i = 0; i < 600; i++) ref = ref.map((v) => Math.fround(Math.tanh(v)));
+    let worst = 0;
+    second.forEach((v, i) => (worst = Math.max(worst, ulpDistance(v, ref[i]))));
+    expect(worst).toBeLessThanOrEqual(4 * 601);
+    r.dispose();
+  });
+
+  it('bind groups die with their buffers: a trimmed pool leaves no group behind', async () => {
+    const r = await createRuntime();
+    const x = r.tensor(randoms(4096, 22));
+    const ys = Array.from({ length: 20 }, () => r.sigmoid(x));
+    await Promise.all(ys.map((t) => t.read()));
+    expect(r.scheduler!.cachedBindGroups).toBeGreaterThanOrEqual(20);
+    ys.forEach((t) => t.dispose());
+    x.dispose();
+    await r.sync();
+    r.trimPool(0);
+    // what remains can only reference the uniform ring (no storage buffer is left)
+    expect(r.scheduler!.cachedBindGroups).toBe(0);
+    const again = await r.sigmoid(r.tensor([0, 1])).read();
+    expect(again[0]).toBe(0.5);
+    r.dispose();
+  });
+
   it('gives bitwise-identical results on every run', async () => {
     const xs = randoms(4099, 17);
     const x = rt.tensor(xs);

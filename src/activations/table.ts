@@ -31,7 +31,10 @@ const f32 = Math.fround;
 function makePack(e: Entry): ActivationSpec['pack'] {
   const specs = e.params ?? {};
   const names = Object.keys(specs);
+  let defaults: PackedParams | null = null;
   return (params: ActivationParams | undefined): PackedParams => {
+    // The common call passes no parameters: pack the defaults once (PackedParams is read-only).
+    if (params === undefined && defaults) return defaults;
     const values: Record<string, number | boolean | string> = {};
     for (const key of Object.keys(params ?? {})) {
       if (!(key in specs)) {
@@ -57,7 +60,9 @@ function makePack(e: Entry): ActivationSpec['pack'] {
       values[key] = v;
     }
     const raw = e.toPacked ? e.toPacked(values) : names.map((k) => Number(values[k]));
-    return [0, 1, 2, 3].map((i) => f32(raw[i] ?? 0)) as unknown as PackedParams;
+    const packed = Object.freeze([0, 1, 2, 3].map((i) => f32(raw[i] ?? 0))) as unknown as PackedParams;
+    if (params === undefined) defaults = packed;
+    return packed;
   };
 }
 
@@ -334,8 +339,19 @@ export const BUILTIN_ACTIVATIONS: readonly ActivationSpec[] = ENTRIES.map(toSpec
 
 const BY_NAME = new Map<string, ActivationSpec>();
 const BY_FOLDED = new Map<string, ActivationSpec>();
-/** Lower case without '_' and '-': 'ReLU', 'LeakyRelu', 'hard-swish' as PyTorch / ONNX spell them. */
-export const foldName = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
+const folded = new Map<string, string>();
+/**
+ * Lower case without '_' and '-': 'ReLU', 'LeakyRelu', 'hard-swish' as PyTorch / ONNX spell
+ * them. Memoised (it runs on every op).
+ */
+export function foldName(name: string): string {
+  let f = folded.get(name);
+  if (f === undefined) {
+    f = name.toLowerCase().replace(/[_-]/g, '');
+    if (folded.size < 1024) folded.set(name, f);
+  }
+  return f;
+}
 for (const spec of BUILTIN_ACTIVATIONS) {
   for (const n of [spec.name, ...spec.aliases]) {
     BY_NAME.set(n, spec);

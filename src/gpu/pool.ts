@@ -2,7 +2,7 @@
  * Buffer pool. A released buffer waits in `pending` until the work recorded so far is
  * submitted (`onSubmit`), because `queue.writeBuffer` into a buffer that unsubmitted
  * commands still read would run before them. Free buffers are kept by size class, up to a
- * byte cap; the oldest are destroyed first when the cap is passed.
+ * byte cap, and handed out oldest first; the oldest are destroyed first when the cap is passed.
  */
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
@@ -31,8 +31,10 @@ export class BufferPool {
 
   acquire(bytes: number, label: string): GPUBuffer {
     const size = BufferPool.sizeClass(bytes);
+    // Oldest first: a chain of ops then cycles through its buffers in the same order every
+    // batch, so the scheduler's bind groups for (input, output) pairs are found again.
     const list = this.free.get(size);
-    const reused = list?.pop();
+    const reused = list?.shift();
     if (reused) {
       // Not relabelled: setting a label is a native call that costs more than the reuse.
       this.pooledBytes -= size;

@@ -6,6 +6,7 @@
  * message. Nothing is read back until asked.
  */
 import { DeviceLostError, GpuError, NNError } from '../errors';
+import { BindGroupCache } from './bind-groups';
 import { asWait } from './node-polling';
 import { BufferPool } from './pool';
 import { composeShader, type ShaderFile } from './shaders';
@@ -108,8 +109,7 @@ export class Scheduler {
   private readonly stagingPool: BufferPool;
   private readonly pipelines = new Map<string, PipelineHandle>();
   private readonly fastPipelines = new Map<string, PipelineHandle>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
-  private readonly bindGroupKeys = new Map<GPUBuffer, string[]>();
+  private readonly bindGroups: BindGroupCache;
   private uniformSlots = new Map<number, number[]>();
   private readonly modules = new Map<string, { module: GPUShaderModule; error: Promise<string | null> }>();
   private encoder: GPUCommandEncoder | null = null;
@@ -146,7 +146,8 @@ export class Scheduler {
     this.maxBufferSize = lim.maxBufferSize;
     this.workgroupSize = options.workgroupSize ?? 256;
     this.gentleWaits = options.nodePolling !== 'spin';
-    const forget = (b: GPUBuffer) => this.forgetBuffer(b);
+    this.bindGroups = new BindGroupCache(device);
+    const forget = (b: GPUBuffer) => this.bindGroups.forget(b);
     this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20, forget);
     this.uniformPool = new BufferPool(device, UNIFORM_USAGE, 4 * 2 ** 20, forget);
     this.stagingPool = new BufferPool(device, MAP_READ_USAGE, 64 * 2 ** 20);
@@ -155,6 +156,11 @@ export class Scheduler {
       const err = (ev as GPUUncapturedErrorEvent).error;
       this.uncaptured.push(toGpuError(err, 'uncaptured error'));
     });
+  }
+
+  /** Bind groups held in the cache (tests and diagnostics). */
+  get cachedBindGroups(): number {
+    return this.bindGroups.size;
   }
 
   get limits(): GPUSupportedLimits {
@@ -283,13 +289,20 @@ export class Scheduler {
       this.flush();
       return this.dispatch(spec);
     }
-    const entries: GPUBindGroupEntry[] = spec.bindings.map((b) => ({
-      binding: b.binding,
-      resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size },
-    }));
-    if (spec.uniform) entries.push(this.uniformEntry(spec));
-    const grid = spec.grid ?? this.foldGrid(spec.label, spec.workgroups ?? 1);
-    const bindGroup = this.bindGroup(spec.pipeline, entries, spec.label);
+    const wg = spec.workgroups ?? 1;
+    // null: a 1-D launch within the limit (the common case, no array per dispatch)
+    const grid = spec.grid ?? (wg <= this.maxWorkgroupsPerDim ? null : this.foldGrid(spec.label, wg));
+    const u = spec.uniform;
+    const uOffset = u ? this.uniformSlot(spec.label, u) : 0;
+    const bindGroup = this.bindGroups.get(
+      spec.pipeline,
+      spec.bindings,
+      spec.uniformBinding ?? spec.bindings.length,
+      u ? this.uniformBuffer : null,
+      uOffset,
+      u ? Math.max(16, Math.ceil(u.byteLength / 16) * 16) : 0,
+      spec.label,
+    );
     const pass = this.getPass();
     // Chains of the same op skip the redundant state change (a native call each).
     if (this.passPipeline !== spec.pipeline) {
@@ -297,17 +310,17 @@ export class Scheduler {
       this.passPipeline = spec.pipeline;
     }
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    if (grid) pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    else pass.dispatchWorkgroups(Math.max(1, wg));
     batch.ops.push(spec.label);
     batch.pipelines.add(spec.pipeline);
     this.dispatchCount++;
     this.queueFlush();
   }
 
-  /** Places uniform data in this batch's ring; identical blocks share one slot. */
-  private uniformEntry(spec: DispatchSpec): GPUBindGroupEntry {
-    const u = spec.uniform!;
-    if (u.byteLength > UNIFORM_STRIDE) throw new NNError(`${spec.label}: uniform block larger than ${UNIFORM_STRIDE} bytes`);
+  /** Places uniform data in this batch's ring (identical blocks share one slot); returns its offset. */
+  private uniformSlot(label: string, u: ArrayBufferView): number {
+    if (u.byteLength > UNIFORM_STRIDE) throw new NNError(`${label}: uniform block larger than ${UNIFORM_STRIDE} bytes`);
     if (!this.uniformBuffer) {
       this.uniformBuffer = this.uniformPool.acquire(this.uniformStaging.byteLength, 'webgpu-nn uniforms');
     }
@@ -317,60 +330,13 @@ export class Scheduler {
     let h = 0x811c9dc5 ^ n;
     for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
     let slots = this.uniformSlots.get(h);
-    let offset = slots?.find((o) => sameBytes(this.uniformStaging, o, bytes));
-    if (offset === undefined) {
-      offset = this.uniformUsed;
-      this.uniformStaging.set(bytes, offset);
-      this.uniformUsed += UNIFORM_STRIDE;
-      if (!slots) this.uniformSlots.set(h, (slots = []));
-      slots.push(offset);
-    }
-    return {
-      binding: spec.uniformBinding ?? spec.bindings.length,
-      resource: { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16) },
-    };
-  }
-
-  /**
-   * Bind groups are cached by pipeline and bound ranges: loops of small ops reuse the same
-   * pooled buffers and uniform slots, and creating a bind group costs more than the dispatch.
-   * Entries die with their buffers (see `forgetBuffer`).
-   */
-  private bindGroup(pipeline: PipelineHandle, entries: GPUBindGroupEntry[], label: string): GPUBindGroup {
-    let key = `${pipelineId(pipeline)}`;
-    for (const e of entries) {
-      const r = e.resource as GPUBufferBinding;
-      key += `|${e.binding}:${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
-    }
-    const hit = this.bindGroups.get(key);
-    if (hit) return hit;
-    const group = this.device.createBindGroup({
-      layout: pipeline.layout ?? pipeline.pipeline.getBindGroupLayout(0),
-      entries,
-      label,
-    });
-    if (this.bindGroups.size >= 4096) this.clearBindGroups();
-    this.bindGroups.set(key, group);
-    for (const e of entries) {
-      const b = (e.resource as GPUBufferBinding).buffer;
-      let keys = this.bindGroupKeys.get(b);
-      if (!keys) this.bindGroupKeys.set(b, (keys = []));
-      keys.push(key);
-    }
-    return group;
-  }
-
-  private clearBindGroups(): void {
-    this.bindGroups.clear();
-    this.bindGroupKeys.clear();
-  }
-
-  /** Drops cached bind groups that use a buffer about to be destroyed. */
-  private forgetBuffer(b: GPUBuffer): void {
-    const keys = this.bindGroupKeys.get(b);
-    if (!keys) return;
-    for (const k of keys) this.bindGroups.delete(k);
-    this.bindGroupKeys.delete(b);
+    if (slots) for (const o of slots) if (sameBytes(this.uniformStaging, o, bytes)) return o;
+    const offset = this.uniformUsed;
+    this.uniformStaging.set(bytes, offset);
+    this.uniformUsed += UNIFORM_STRIDE;
+    if (!slots) this.uniformSlots.set(h, (slots = []));
+    slots.push(offset);
+    return offset;
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches. */
@@ -479,6 +445,8 @@ export class Scheduler {
   releaseStorage(buffer: GPUBuffer): void {
     if (this.lostError) return;
     this.pool.release(buffer);
+    // Nothing recorded since the last submit can read it: free for reuse (and trimPool) now.
+    if (!this.batch) this.pool.onSubmit();
   }
 
   /**
@@ -535,15 +503,6 @@ export class Scheduler {
   }
 }
 
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-function objectId(o: object): number {
-  let id = objectIds.get(o);
-  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
-  return id;
-}
-const pipelineId = (p: PipelineHandle) => objectId(p);
-const bufferId = (b: GPUBuffer) => objectId(b);
 
 const fileIds = new WeakMap<ShaderFile, number>();
 let nextFileId = 1;

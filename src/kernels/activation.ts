@@ -8,7 +8,7 @@ import { NNError, formatShape } from '../errors';
 import { BUILTIN_ACTIVATIONS, findActivation, foldName } from '../activations/table';
 import type { ActivationParams, ActivationSpec, CustomActivationDefinition, PackedParams } from '../activations/types';
 import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
-import type { Scheduler } from '../gpu/scheduler';
+import type { Binding, PipelineHandle, Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 
@@ -35,14 +35,16 @@ interface Resolved {
   custom: CustomEntry | null;
 }
 
-function resolve(rt: Runtime, op: string, name: unknown): Resolved {
-  if (typeof name !== 'string') throw new NNError(`${op}: activation name must be a string, got ${typeof name}`);
+/** `fn`: the API method, named in errors as fn('name'). */
+function resolve(rt: Runtime, fn: string, name: unknown): Resolved {
+  const op = () => `${fn}('${String(name)}')`;
+  if (typeof name !== 'string') throw new NNError(`${op()}: activation name must be a string, got ${typeof name}`);
   const custom = rt.activations.custom.get(name);
   if (custom) return { spec: custom.spec, custom };
   const spec = findActivation(name);
   if (!spec) {
     const known = [...BUILTIN_ACTIVATIONS.map((a) => a.name), ...rt.activations.custom.keys()].join(', ');
-    throw new NNError(`${op}: unknown activation '${name}' (known: ${known})`);
+    throw new NNError(`${op()}: unknown activation '${name}' (known: ${known})`);
   }
   return { spec, custom: null };
 }
@@ -77,7 +79,8 @@ export function dispatchElementwise(
   label: string,
   parts: ShaderFile[],
   entry: string,
-  constants: Record<string, number>,
+  /** The override ACTIVATION, or null for a kernel without it (the copy yardstick). */
+  activationId: number | null,
   inputs: GpuTensor[],
   inputBindings: number[],
   out: GpuTensor,
@@ -86,10 +89,8 @@ export function dispatchElementwise(
   const n = out.size;
   if (n === 0) return;
   const WG = s.workgroupSize;
-  constants.WG = WG;
   const vpi = VEC4_PER_INVOCATION;
-  constants.VPI = vpi;
-  const pipeline = s.pipeline(parts, entry, constants, label.split(' ')[0]);
+  const pipeline = elementwisePipeline(s, parts, entry, activationId, label);
   // Chunk offsets must be multiples of 256 bytes (64 floats), sizes multiples of 16 bytes.
   const chunk = Math.max(64, Math.floor(s.maxBindingBytes / 256) * 64);
   for (let start = 0; start < n; start += chunk) {
@@ -99,18 +100,34 @@ export function dispatchElementwise(
     uniformU32[0] = n4;
     const offset = start * 4;
     const size = n4 * 16;
-    s.dispatch({
-      label,
-      pipeline,
-      bindings: [
-        ...inputs.map((t, i) => ({ binding: inputBindings[i], buffer: t.buffer, offset, size })),
-        { binding: 2, buffer: out.buffer, offset, size },
-      ],
-      uniform: uniformBytes,
-      uniformBinding: 3,
-      workgroups: Math.ceil(n4 / (WG * vpi)),
-    });
+    const bindings: Binding[] = [];
+    for (let i = 0; i < inputs.length; i++) bindings.push({ binding: inputBindings[i], buffer: inputs[i].buffer, offset, size });
+    bindings.push({ binding: 2, buffer: out.buffer, offset, size });
+    s.dispatch({ label, pipeline, bindings, uniform: uniformBytes, uniformBinding: 3, workgroups: Math.ceil(n4 / (WG * vpi)) });
   }
+}
+
+// Pipelines per scheduler, shader parts, entry point and ACTIVATION id: chains of small ops
+// look their pipeline up without building the scheduler's string key each dispatch.
+const pipelineMemo = new WeakMap<Scheduler, WeakMap<ShaderFile[], Map<string, Map<number, PipelineHandle>>>>();
+
+/** `label`: the op's label; its first word names the pipeline. */
+export function elementwisePipeline(s: Scheduler, parts: ShaderFile[], entry: string, activationId: number | null, label: string): PipelineHandle {
+  let byParts = pipelineMemo.get(s);
+  if (!byParts) pipelineMemo.set(s, (byParts = new WeakMap()));
+  let byEntry = byParts.get(parts);
+  if (!byEntry) byParts.set(parts, (byEntry = new Map()));
+  let byId = byEntry.get(entry);
+  if (!byId) byEntry.set(entry, (byId = new Map()));
+  const id = activationId ?? -1;
+  let handle = byId.get(id);
+  if (!handle) {
+    const constants: Record<string, number> = { WG: s.workgroupSize, VPI: VEC4_PER_INVOCATION };
+    if (activationId !== null) constants.ACTIVATION = activationId;
+    handle = s.pipeline(parts, entry, constants, label.split(' ')[0]);
+    byId.set(id, handle);
+  }
+  return handle;
 }
 
 function packOrThrow(op: string, spec: ActivationSpec, params: ActivationParams | undefined): PackedParams {
@@ -121,8 +138,7 @@ function packOrThrow(op: string, spec: ActivationSpec, params: ActivationParams 
 }
 
 export function activationForward(rt: Runtime, name: string, x: Tensor, params?: ActivationParams): Tensor {
-  const op = `activation('${String(name)}')`;
-  const { spec, custom } = resolve(rt, op, name);
+  const { spec, custom } = resolve(rt, 'activation', name);
   rt.checkTensor(spec.name, x, 'x');
   const p = packOrThrow(spec.name, spec, params);
   const label = `${spec.name}.forward ${formatShape(x.shape)}`;
@@ -131,7 +147,7 @@ export function activationForward(rt: Runtime, name: string, x: Tensor, params?:
     inputs: [x],
     outputs: [x.shape],
     tolerance: { ulp: custom?.ulp ?? 4 },
-    gpu: (s, [xt], [y]) => dispatchElementwise(s, label, shaderParts(custom), 'forward', { ACTIVATION: custom ? CUSTOM_ACTIVATION_ID : spec.id }, [xt], [0], y, p),
+    gpu: (s, [xt], [y]) => dispatchElementwise(s, label, shaderParts(custom), 'forward', custom ? CUSTOM_ACTIVATION_ID : spec.id, [xt], [0], y, p),
     cpu: ([xs], [ys]) => {
       for (let i = 0; i < xs.length; i++) ys[i] = spec.forward(xs[i], p);
     },
@@ -139,8 +155,7 @@ export function activationForward(rt: Runtime, name: string, x: Tensor, params?:
 }
 
 export function activationBackward(rt: Runtime, name: string, x: Tensor, dy: Tensor, params?: ActivationParams): Tensor {
-  const op = `activationGrad('${String(name)}')`;
-  const { spec, custom } = resolve(rt, op, name);
+  const { spec, custom } = resolve(rt, 'activationGrad', name);
   rt.checkTensor(`${spec.name}.backward`, x, 'x');
   rt.checkTensor(`${spec.name}.backward`, dy, 'dy');
   if (x.size !== dy.size || x.shape.length !== dy.shape.length || x.shape.some((d, i) => d !== dy.shape[i])) {
@@ -153,7 +168,7 @@ export function activationBackward(rt: Runtime, name: string, x: Tensor, dy: Ten
     inputs: [x, dy],
     outputs: [x.shape],
     tolerance: { ulp: custom?.ulp ?? 4 },
-    gpu: (s, [xt, dyt], [dx]) => dispatchElementwise(s, label, shaderParts(custom), 'backward', { ACTIVATION: custom ? CUSTOM_ACTIVATION_ID : spec.id }, [xt, dyt], [0, 1], dx, p),
+    gpu: (s, [xt, dyt], [dx]) => dispatchElementwise(s, label, shaderParts(custom), 'backward', custom ? CUSTOM_ACTIVATION_ID : spec.id, [xt, dyt], [0, 1], dx, p),
     cpu: ([xs, dys], [dxs]) => {
       for (let i = 0; i < xs.length; i++) dxs[i] = spec.backward(xs[i], dys[i], p);
     },
@@ -205,9 +220,7 @@ export function defineCustomActivation(rt: Runtime, name: string, def: CustomAct
   if (!rt.scheduler) return Promise.resolve();
   const s = rt.scheduler;
   const parts = shaderParts(entry);
-  const handles = ['forward', 'backward'].map((e) =>
-    s.pipeline(parts, e, { ACTIVATION: CUSTOM_ACTIVATION_ID, WG: s.workgroupSize }, `${name}.${e}`),
-  );
+  const handles = ['forward', 'backward'].map((e) => elementwisePipeline(s, parts, e, CUSTOM_ACTIVATION_ID, `${name}.${e}`));
   entry.compiled = (async () => {
     for (const h of handles) {
       const err = await h.error;
