@@ -564,13 +564,14 @@ fn row_out4(x: vec4<f32>, mv: vec4<f32>, t: vec4<f32>, bad: vec4<bool>) -> vec4<
 }
 
 // One column block of the sums sweep: e^(x - m) added in (hi, lo) pairs, entries equal to the
-// max counted instead (their 1s are added exactly at the end).
-fn lane_sum_add(acc: ptr<function, array<vec4<f32>, 2>>, cnt: ptr<function, vec4<f32>>, x: vec4<f32>, mv: vec4<f32>) {
+// max counted instead (their 1s are added exactly at the end). Returns e^(x - m) (1 at the max).
+fn lane_sum_add(acc: ptr<function, array<vec4<f32>, 2>>, cnt: ptr<function, vec4<f32>>, x: vec4<f32>, mv: vec4<f32>) -> vec4<f32> {
   let d = sm_two_diff4(x, mv, params.one);
   let e = sm_exp_neg4(d[0], d[1], params.one);
   let top = x == mv;
   *cnt += select(vec4<f32>(0.0), vec4<f32>(1.0), top);
   *acc = sm_sum_add4(*acc, select(e, vec4<f32>(0.0), top), params.one);
+  return e;
 }
 
 // This lane's four columns as (count, hi, lo, 0).
@@ -602,7 +603,11 @@ fn reg_row(start: u32, o: u32, n: u32, lanes: u32, lane: u32, lid: u32) {
   var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
   var cnt = vec4<f32>(0.0);
   for (var k = 0u; k < KN; k++) {
-    lane_sum_add(&acc, &cnt, xc[k], mv);
+    let e = lane_sum_add(&acc, &cnt, xc[k], mv);
+    // softmax keeps e^(x - m) in the registers: the write divides it (one exponential per element)
+    if (MODE == 0u) {
+      xc[k] = e;
+    }
   }
   var r = lane_sums(acc, cnt);
   if (lanes > 1u) {
@@ -612,7 +617,13 @@ fn reg_row(start: u32, o: u32, n: u32, lanes: u32, lane: u32, lid: u32) {
   let bad = vec4<bool>(!sm_is_finite(m));
   let t = row_norm(s);
   for (var k = 0u; k < KN; k++) {
-    reg_store(o, n, k, lanes, lane, row_out4(xc[k], mv, t, bad));
+    var y: vec4<f32>;
+    if (MODE == 0u) {
+      y = select(xc[k] / t, vec4<f32>(sm_nan()), bad);
+    } else {
+      y = row_out4(xc[k], mv, t, bad);
+    }
+    reg_store(o, n, k, lanes, lane, y);
   }
 }
 
@@ -714,7 +725,7 @@ fn long_sums(start: u32, n: u32, m: f32, lane: u32, lid: u32) -> vec4<f32> {
   var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
   var cnt = vec4<f32>(0.0);
   for (var k = 0u; k < long_slots(n); k++) {
-    lane_sum_add(&acc, &cnt, reg_load(start, n, k, WG, lane), mv);
+    _ = lane_sum_add(&acc, &cnt, reg_load(start, n, k, WG, lane), mv);
   }
   return red_sum(lane_sums(acc, cnt), lid);
 }
