@@ -29,6 +29,13 @@ export function fail(op: string, message: string): never {
   throw new NNError(`${op}: ${message}`);
 }
 
+const shapeText = new WeakMap<readonly number[], string>();
+/** '[2, 3]'. Frozen shapes (tensors' own) are formatted once: op labels use this per op. */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  let text = shapeText.get(shape);
+  if (text === undefined) {
+    text = `[${shape.join(', ')}]`;
+    if (Object.isFrozen(shape)) shapeText.set(shape, text);
+  }
+  return text;
 }

@@ -8,7 +8,7 @@ export interface NestedArray extends ReadonlyArray<number | NestedArray> {}
 
 export function sizeOf(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 

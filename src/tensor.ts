@@ -38,7 +38,8 @@ export class Tensor {
     /** @internal */
     public storage: Storage,
   ) {
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape (another tensor's) is shared: ops on a chain of tensors then see one array.
+    this.shape = Object.isFrozen(shape) ? (shape as readonly number[]) : Object.freeze([...shape]);
     this.size = sizeOf(shape);
   }
 
