@@ -45,7 +45,7 @@ export async function elementwise(ctx: Ctx): Promise<SectionResult> {
       ? "GPU ms: timestamp-query around a replay of the op's own recorded dispatches (same pipeline, bind groups, uniforms, grid), one submit per measurement; lavapipe's timestamps tick in 65.5 us steps"
       : 'GPU ms: not available (no timestamp-query on this adapter); ratios use wall time',
     `wall ms: ${perRound} ops back to back through the public API, then await rt.sync(); tfjs the same (${tfPerRound} op(s), then its pending pass submitted and queue.onSubmittedWorkDone())`,
-    'x copy = copy-kernel ms / op ms on the same element count by GPU time (>1: faster than a copy); x tfjs = tfjs wall ms / our wall ms',
+    'x copy = copy-kernel ms / op ms on the same element count by GPU time (>1: faster than a copy); GB/s x copy = the same in bytes moved (backward reads x and dy: 12 bytes per element against the copy\'s 8, so a bandwidth-bound backward kernel reaches 0.67x copy and 1x here); x tfjs = tfjs wall ms / our wall ms',
     'tfjs backward = tf.grad(f)(x, dy), what a tfjs user runs (it may recompute the forward); tfjs forward uses the tfjs-layers Keras activation where one exists, else tfjs-core ops',
   );
   const data = uniformData(n, -6, 6, 1);
@@ -140,10 +140,10 @@ export async function elementwise(ctx: Ctx): Promise<SectionResult> {
   const bufMs = med(rows.map((r) => r.bufferGpuMs));
   sec.tables.push({
     title: `Elementwise over ${n} floats (${timer ? 'GPU timestamps' : 'wall time'}; x tfjs by wall time)`,
-    columns: ['activation', 'entry', timer ? 'GPU ms' : 'wall ms', 'Gelem/s', 'GB/s', 'x copy kernel', 'x copyBuffer', 'wall ms', 'wall x copy', 'tfjs ms', 'x tfjs'],
+    columns: ['activation', 'entry', timer ? 'GPU ms' : 'wall ms', 'Gelem/s', 'GB/s', 'x copy kernel', 'GB/s x copy', 'x copyBuffer', 'wall ms', 'wall x copy', 'tfjs ms', 'x tfjs'],
     rows: [
-      ['(copy kernel)', '', fmt(copyMs), fmt(gelem(copyMs)), fmt((gelem(copyMs) ?? 0) * 8), '1', fmt(ratio(bufMs, copyMs)), fmt(med(rows.map((r) => r.copyWallMs))), '1', '', ''],
-      ['(copyBufferToBuffer)', '', fmt(bufMs), fmt(gelem(bufMs)), fmt((gelem(bufMs) ?? 0) * 8), fmt(ratio(copyMs, bufMs)), '1', '', '', '', ''],
+      ['(copy kernel)', '', fmt(copyMs), fmt(gelem(copyMs)), fmt((gelem(copyMs) ?? 0) * 8), '1', '1', fmt(ratio(bufMs, copyMs)), fmt(med(rows.map((r) => r.copyWallMs))), '1', '', ''],
+      ['(copyBufferToBuffer)', '', fmt(bufMs), fmt(gelem(bufMs)), fmt((gelem(bufMs) ?? 0) * 8), fmt(ratio(copyMs, bufMs)), fmt(ratio(copyMs, bufMs)), '1', '', '', '', ''],
       ...rows.map((r) => [
         r.name,
         r.entry,
@@ -151,6 +151,7 @@ export async function elementwise(ctx: Ctx): Promise<SectionResult> {
         fmt(gelem(opMs(r))),
         fmt((gelem(opMs(r)) ?? 0) * r.bytesPerElem),
         fmt(r.xCopy),
+        fmt(r.xCopy === null ? null : (r.xCopy * r.bytesPerElem) / 8),
         fmt(r.xBuffer),
         fmt(r.wallMs),
         fmt(r.xCopyWall),
