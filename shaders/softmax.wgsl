@@ -424,6 +424,26 @@ fn rows_finish(@builtin(workgroup_id) wid: vec3<u32>,
 // softmax / xentGrad keep e = exp(x - max) there between the sum and the write
 const SMALL: u32 = 16u;
 
+// A short row of `a` in a private array, and its max (NaN when the row holds NaN).
+struct SmallRow {
+  xs: array<f32, SMALL>,
+  mx: f32,
+}
+
+fn small_row(start: u32, n: u32) -> SmallRow {
+  var r: SmallRow;
+  var nan = false;
+  var mx = -sm_inf();
+  for (var j = 0u; j < n; j++) {
+    let v = ld_a(start + j);
+    r.xs[j] = v;
+    nan = nan || sm_is_nan(v);
+    mx = max(mx, v);
+  }
+  r.mx = select(mx, sm_nan(), nan);
+  return r;
+}
+
 @compute @workgroup_size(WG)
 fn rows_small(@builtin(workgroup_id) wid: vec3<u32>,
               @builtin(num_workgroups) nwg: vec3<u32>,
@@ -434,18 +454,11 @@ fn rows_small(@builtin(workgroup_id) wid: vec3<u32>,
   }
   let n = min(params.len, SMALL);
   let start = params.base_in + row * n;
-  var xs: array<f32, SMALL>;
+  let r = small_row(start, n);
+  var xs = r.xs;
   var m = 0.0;
-  var nan = false;
-  var mx = -sm_inf();
-  for (var j = 0u; j < n; j++) {
-    let v = ld_a(start + j);
-    xs[j] = v;
-    nan = nan || sm_is_nan(v);
-    mx = max(mx, v);
-  }
   if (HAS_MAX) {
-    m = select(mx, sm_nan(), nan);
+    m = r.mx;
   }
   let o = params.base_out + row * n;
   var s = vec4<f32>(0.0);
@@ -486,6 +499,39 @@ fn rows_small(@builtin(workgroup_id) wid: vec3<u32>,
     }
     st(o + j, elem_out(xs[j], t, m, s));
   }
+}
+
+// MODE 6 on rows of up to SMALL: one invocation per row, the gradient of xentGrad and the loss of
+// xent from one read of z and t, with the same sums in the same order as rows_small's modes 4 and
+// 5 (so the same bits as the two ops).
+@compute @workgroup_size(WG)
+fn rows_small_xent_both(@builtin(workgroup_id) wid: vec3<u32>,
+                        @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
+  let row = group_index(wid, nwg) * WG + lid;
+  if (row >= params.rows) {
+    return;
+  }
+  let n = min(params.len, SMALL);
+  let start = params.base_in + row * n;
+  let r = small_row(start, n);
+  var xs = r.xs;
+  let m = r.mx;
+  var ts: array<f32, SMALL>;
+  for (var j = 0u; j < n; j++) {
+    ts[j] = ld_b(start + j);
+  }
+  var s = vec4<f32>(0.0);
+  for (var j = 0u; j < n; j++) {
+    let q = elem_stats(xs[j], ts[j], m);
+    xs[j] = q.x + q.y;
+    s += q;
+  }
+  let o = params.base_out + row * n;
+  for (var j = 0u; j < n; j++) {
+    st(o + j, stash_out(xs[j], ts[j], m, s));
+  }
+  row_loss_out[params.base_loss + row] = row_loss(m, s);
 }
 
 // ---- rows_reg / rows_lane: softmax (MODE 0) and log-softmax (MODE 1) with the row in registers.

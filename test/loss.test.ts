@@ -3,7 +3,7 @@
 // semantics (clipping, means, normalised probabilities), aliases, reductions, properties,
 // invalid labels and targets, and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, NNError, resolveLossName, type LossOptions, type Runtime } from '../src/index';
+import { createRuntime, NNError, resolveLossName, type LossOptions, type Runtime, type Tensor } from '../src/index';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -318,9 +318,26 @@ describe('lossAndGrad: loss and gradient together', () => {
     ['categorical from logits, medium rows (one pass)', 37, 1000, 'categoricalCrossentropy', { fromLogits: true }],
     ['categorical from logits, sum, odd rows (one pass)', 5, 33, 'categorical_crossentropy', { fromLogits: true, reduction: 'sum' }],
     ['sparse from logits, none (one pass)', 9, 100, 'sparseCategoricalCrossentropy', { fromLogits: true, reduction: 'none' }],
-    ['categorical from logits, short rows (two ops)', 64, 10, 'categoricalCrossentropy', { fromLogits: true }],
+    ['categorical from logits, short rows (one pass)', 64, 10, 'categoricalCrossentropy', { fromLogits: true }],
+    ['sparse from logits, rows of 3, none (one pass)', 7, 3, 'sparseCategoricalCrossentropy', { fromLogits: true, reduction: 'none' }],
+    ['categorical from logits, rows of 1 (one pass)', 5, 1, 'categoricalCrossentropy', { fromLogits: true }],
     ['mse (two ops)', 8, 3, 'mse', {}],
   ];
+  it('short rows in one pass give the bits of the two ops, edge rows included', async () => {
+    // rows: ordinary, one -Infinity logit, a NaN logit, huge logits, soft targets
+    const z = [1, 2, 3, 0.5, -1, -Infinity, 2, 0, NaN, 1, 2, 3, 1000, 1001, 1002, 4, 0.25, -3, 2, 1];
+    const t = [0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0.25, 0.25, 0.5, 0];
+    for (const reduction of ['none', 'sum'] as const) {
+      const zt = rt.tensor(z, [5, 4]);
+      const tt = rt.tensor(t, [5, 4]);
+      const opts = { fromLogits: true, reduction };
+      const both = rt.lossAndGrad('categoricalCrossentropy', zt, tt, opts);
+      const bits = async (x: Tensor) => Array.from(new Uint32Array((await x.read()).buffer));
+      expect(await bits(both.loss)).toEqual(await bits(rt.loss('categoricalCrossentropy', zt, tt, opts)));
+      expect(await bits(both.grad)).toEqual(await bits(rt.lossGrad('categoricalCrossentropy', zt, tt, opts)));
+    }
+  });
+
   it.each(cases)('%s equals loss and lossGrad, and the CPU path', async (_name, rows, len, loss, opts) => {
     const z = rand(rows * len, rows + len);
     const sparse = loss.startsWith('sparse');

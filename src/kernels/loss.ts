@@ -10,7 +10,7 @@ import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import type { Tolerance } from '../ulp';
-import { CHUNK, RowMode, SMALL_ROW, SOFTMAX_MATH_LIB, groupsPerBinding, recordRows, recordXentBoth, span, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
+import { RowMode, SOFTMAX_MATH_LIB, groupsPerBinding, recordRows, recordXentBoth, span, xentBothFits, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
 
 const KERNEL: ShaderFile = { file: 'loss.wgsl', code: lossShader };
 const SHADERS = [SOFTMAX_MATH_LIB, KERNEL];
@@ -429,7 +429,7 @@ export function lossBackward(rt: Runtime, name: string, yPred: Tensor, yTrue: Te
  */
 export function lossAndGrad(rt: Runtime, name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): { loss: Tensor; grad: Tensor } {
   const p = plan(rt, '', name, yPred, yTrue, options);
-  if (lossId(p) !== null || p.len <= SMALL_ROW || p.len > CHUNK || p.rows === 0) {
+  if (lossId(p) !== null || !xentBothFits(p.len) || p.rows === 0) {
     return { loss: lossForward(rt, name, yPred, yTrue, options), grad: lossBackward(rt, name, yPred, yTrue, options) };
   }
   const label = `${p.name}.forward+backward ${formatShape(yPred.shape)}`;

@@ -360,15 +360,18 @@ function recordLong(s: Scheduler, label: string, kernel: string, mode: RowMode, 
 
 /**
  * Softmax cross-entropy from logits, loss and gradient from one read of each row: dz (scaled)
- * into `dz`, each row's loss into `perRow`. Only for rows that one workgroup handles
- * (SMALL_ROW < len <= CHUNK); returns false otherwise, and the caller records the two ops.
+ * into `dz`, each row's loss into `perRow`. Only for rows that one invocation (len <=
+ * SMALL_ROW) or one workgroup (len <= CHUNK) handles; returns false otherwise, and the caller
+ * records the two ops.
  */
 export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPUBuffer, dz: GpuTensor, perRow: GPUBuffer, rows: number, len: number, scale: number): boolean {
-  if (len <= SMALL_ROW || len > CHUNK || rows === 0) return false;
+  if (!xentBothFits(len) || rows === 0) return false;
   const kernel = label.split(' ')[0];
-  const WG = isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
+  const small = len <= SMALL_ROW;
+  const WG = small ? 64 : isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
   const consts = { MODE: RowMode.XentBoth, WG, G: Math.round(Math.sqrt(WG)), VEC4: len % 4 === 0 ? 1 : 0 };
-  const pipeline = s.pipeline(SHADERS, 'rows_xent_both', consts, `${kernel}:rows_xent_both`);
+  const entry = small ? 'rows_small_xent_both' : 'rows_xent_both';
+  const pipeline = s.pipeline(SHADERS, entry, consts, `${kernel}:${entry}`);
   const per = groupsPerBinding(s, label, len, 'a row');
   for (let r0 = 0; r0 < rows; r0 += per) {
     const r1 = Math.min(rows, r0 + per);
@@ -382,10 +385,15 @@ export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPU
       bindings: [bind(0, A), bind(1, B), bind(2, O), bind(6, L)],
       uniform: packParams({ rows: r1 - r0, len, baseIn: A.base, baseOut: O.base, scale, baseLoss: L.base }),
       uniformBinding: 3,
-      workgroups: r1 - r0,
+      workgroups: small ? Math.ceil((r1 - r0) / WG) : r1 - r0,
     });
   }
   return true;
+}
+
+/** Whether recordXentBoth takes rows of this length. */
+export function xentBothFits(len: number): boolean {
+  return len >= 1 && len <= CHUNK;
 }
 
 /** A CPU implementation of WebGPU (lavapipe, SwiftShader, WARP). */
