@@ -697,6 +697,130 @@ fn rows_lane(@builtin(workgroup_id) wid: vec3<u32>,
   reg_row(params.base_in + row * n, params.base_out + row * n, n, 1u, 0u, lid);
 }
 
+// ---- rows_reg2 / rows_reg_xent_both: the other modes (2 softmaxGrad, 3 logSoftmaxGrad, 4 xent,
+// 5 xentGrad; 6 both) on medium rows, with rows_reg's lanes, slots and reductions. The rows of a
+// and b are read once into registers (xc, tc); per lane, elem_stats of every element in compensated
+// sums (slots in order, four columns added as rows' `range_sums` adds a vec4), then red_sum4 across
+// the lanes in a fixed order; modes 5 and 6 keep e^(x - max) in xc for the write, as rows_reg.
+
+var<private> tc: array<vec4<f32>, KMAX>;
+
+// reg_load for b, padded with 0. A copy rather than one function over both arrays: a reference
+// to b would make the softmax entries statically use (and need) binding 1.
+fn reg_load_b(start: u32, n: u32, k: u32, lanes: u32, lane: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  if (VEC4) {
+    let i = k * lanes + lane;
+    if (i < (n >> 2u)) {
+      v = b[(start >> 2u) + i];
+    }
+  } else {
+    for (var c = 0u; c < 4u; c++) {
+      let e = reg_elem(k, c, lanes, lane);
+      if (e < n) {
+        v[c] = ld_b(start + e);
+      }
+    }
+  }
+  return v;
+}
+
+// elem_stats of one slot (four elements), zero for padding
+fn slot_stats(x: vec4<f32>, t: vec4<f32>, m: f32, valid: vec4<bool>) -> array<vec4<f32>, 4> {
+  var q = array<vec4<f32>, 4>(elem_stats(x.x, t.x, m), elem_stats(x.y, t.y, m), elem_stats(x.z, t.z, m), elem_stats(x.w, t.w, m));
+  for (var c = 0u; c < 4u; c++) {
+    q[c] = select(vec4<f32>(0.0), q[c], valid[c]);
+  }
+  return q;
+}
+
+fn slot_valid(n: u32, k: u32, lanes: u32, lane: u32) -> vec4<bool> {
+  return vec4<bool>(reg_elem(k, 0u, lanes, lane) < n, reg_elem(k, 1u, lanes, lane) < n,
+                    reg_elem(k, 2u, lanes, lane) < n, reg_elem(k, 3u, lanes, lane) < n);
+}
+
+struct RowStats {
+  m: f32,
+  s: vec4<f32>,
+}
+
+// The row's max (modes with one) and sums; writes the per-element output of modes 2, 3, 5, 6.
+fn reg_row2(start: u32, o: u32, n: u32, lid: u32) -> RowStats {
+  var mx = vec4<f32>(-sm_inf());
+  var nan = false;
+  for (var k = 0u; k < KN; k++) {
+    let v = reg_load(start, n, k, WG, lid);
+    xc[k] = v;
+    tc[k] = reg_load_b(start, n, k, WG, lid);
+    nan = nan || sm_any_nan4(v);
+    mx = max(mx, v);
+  }
+  var m = 0.0;
+  if (HAS_MAX) {
+    m = red_max(select(max(max(mx.x, mx.y), max(mx.z, mx.w)), sm_nan(), nan), lid);
+  }
+  var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var k = 0u; k < KN; k++) {
+    let q = slot_stats(xc[k], tc[k], m, slot_valid(n, k, WG, lid));
+    if (MODE >= 5u) {
+      xc[k] = vec4<f32>(q[0].x + q[0].y, q[1].x + q[1].y, q[2].x + q[2].y, q[3].x + q[3].y);
+    }
+    acc = sm_sum_add4(acc, (q[0] + q[1]) + (q[2] + q[3]), params.one);
+  }
+  let s = red_sum4(sm_sum_value4(acc), lid);
+  if (MODE != 4u) {
+    for (var k = 0u; k < KN; k++) {
+      let x = xc[k];
+      let t = tc[k];
+      var y: vec4<f32>;
+      if (MODE >= 5u) {
+        y = vec4<f32>(stash_out(x.x, t.x, m, s), stash_out(x.y, t.y, m, s), stash_out(x.z, t.z, m, s), stash_out(x.w, t.w, m, s));
+      } else {
+        y = vec4<f32>(elem_out(x.x, t.x, m, s), elem_out(x.y, t.y, m, s), elem_out(x.z, t.z, m, s), elem_out(x.w, t.w, m, s));
+      }
+      reg_store(o, n, k, WG, lid, y);
+    }
+  }
+  return RowStats(m, s);
+}
+
+@compute @workgroup_size(WG)
+fn rows_reg2(@builtin(workgroup_id) wid: vec3<u32>,
+             @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let g = group_index(wid, nwg);
+  let n = params.len;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = g * ROWS + r;
+    if (row >= params.rows) {
+      return;
+    }
+    let rs = reg_row2(params.base_in + row * n, params.base_out + row * n, n, lid);
+    if (MODE == 4u && lid == 0u) {
+      st(params.base_out + row, row_loss(rs.m, rs.s));
+    }
+  }
+}
+
+// MODE 6 on medium rows: rows_reg2's gradient, and each row's loss into row_loss_out
+@compute @workgroup_size(WG)
+fn rows_reg_xent_both(@builtin(workgroup_id) wid: vec3<u32>,
+                      @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let g = group_index(wid, nwg);
+  let n = params.len;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = g * ROWS + r;
+    if (row >= params.rows) {
+      return;
+    }
+    let rs = reg_row2(params.base_in + row * n, params.base_out + row * n, n, lid);
+    if (lid == 0u) {
+      row_loss_out[params.base_loss + row] = row_loss(rs.m, rs.s);
+    }
+  }
+}
+
 // one invocation per column (outer o, inner i) of a [outer, L, inner] view; blocked sums of 32
 @compute @workgroup_size(WG)
 fn strided(@builtin(workgroup_id) wid: vec3<u32>,

@@ -413,6 +413,79 @@ describe('softmax: properties', () => {
   });
 });
 
+describe('gradients and cross-entropy in registers (rows_reg2, rows_reg_xent_both)', () => {
+  // past rows_small's 16, slot boundaries, vec4 and scalar rows, and the longest rows the
+  // registers take with 8 lanes (2048) and one past (the `rows` kernel there). (4096, the limit
+  // with 16 lanes, is left out: its 64-slot pipelines take seconds each to compile on lavapipe.)
+  const lengths = [17, 33, 257, 1021, 2048, 2049];
+  const variants = [
+    { name: 'subgroups', subgroups: true, rows: 0 },
+    { name: 'workgroup memory', subgroups: false, rows: 0 },
+    { name: 'subgroups, 3 rows per workgroup', subgroups: true, rows: 3 },
+  ];
+  const close = (what: string, got: Float32Array, want: Float32Array, rtol: number, atol: number) => {
+    for (let i = 0; i < got.length; i++) {
+      if (Number.isNaN(want[i])) expect(got[i], `${what} [${i}]`).toBeNaN();
+      else if (!Number.isFinite(want[i])) expect(got[i], `${what} [${i}]`).toBe(want[i]);
+      else expect(Math.abs(got[i] - want[i]), `${what} [${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(atol + rtol * Math.abs(want[i]));
+    }
+  };
+  for (const v of variants) {
+    it(`${v.name}: match the CPU path, bad rows NaN, deterministic, lossAndGrad = loss + lossGrad`, async () => {
+      softmaxTuning.subgroups = v.subgroups;
+      softmaxTuning.rows = v.rows;
+      try {
+        for (const len of lengths) {
+          const rows = v.rows > 0 ? 13 : 7;
+          const z = randomLogits(rows * len, len * 7 + 5, 12);
+          const dy = randomLogits(rows * len, len * 7 + 6, 2);
+          // row 1: a NaN logit (NaN loss and gradient); row 2: -Infinity logits (probability 0)
+          z[len + 3] = NaN;
+          for (let k = 0; k < len; k += 5) z[2 * len + k] = -Infinity;
+          // one-hot targets (for some lengths row 2's falls on a -Infinity logit: loss +Infinity)
+          const t = new Float32Array(rows * len);
+          for (let r = 0; r < rows; r++) t[r * len + ((r * 37 + 1) % len)] = 1;
+          const results: Float32Array[][] = [];
+          for (const r of [rt, cpu]) {
+            const zt = r.tensor(z, [rows, len]);
+            const tt = r.tensor(t, [rows, len]);
+            const y = r.softmax(zt);
+            const ly = r.logSoftmax(zt);
+            const dyt = r.tensor(dy, [rows, len]);
+            const opts = { fromLogits: true, reduction: 'none' as const };
+            const both = r.lossAndGrad('categoricalCrossentropy', zt, tt, opts);
+            results.push(await Promise.all([
+              read(r.softmaxGrad(y, dyt)),
+              read(r.logSoftmaxGrad(ly, dyt)),
+              read(r.loss('categoricalCrossentropy', zt, tt, opts)),
+              read(r.lossGrad('categoricalCrossentropy', zt, tt, opts)),
+              read(both.loss),
+              read(both.grad),
+            ]));
+            if (r === rt) {
+              const again = await read(r.lossGrad('categoricalCrossentropy', zt, tt, opts));
+              expect(Array.from(new Uint32Array(again.buffer))).toEqual(Array.from(new Uint32Array(results[0][3].buffer)));
+            }
+          }
+          const [g, c] = results;
+          const at = `${v.name} len ${len}`;
+          close(`${at} softmaxGrad`, g[0], c[0], 1e-5, 1e-6);
+          close(`${at} logSoftmaxGrad`, g[1], c[1], 1e-5, 1e-6);
+          close(`${at} loss`, g[2], c[2], 1e-6, 0);
+          close(`${at} lossGrad`, g[3], c[3], 1e-5, 1e-7);
+          expect(Array.from(g[4]), `${at} lossAndGrad loss`).toEqual(Array.from(g[2]));
+          expect(Array.from(g[5]), `${at} lossAndGrad grad`).toEqual(Array.from(g[3]));
+          expect(g[2][1]).toBeNaN();
+          expect(g[3].slice(len, 2 * len).every(Number.isNaN)).toBe(true);
+        }
+      } finally {
+        softmaxTuning.subgroups = true;
+        softmaxTuning.rows = 0;
+      }
+    }, 120000);
+  }
+});
+
 describe('softmax: backward', () => {
   /** sum(w * f(x)) as a float64 function of x, for finite differences. */
   function objective(x: Float32Array, w: Float32Array, len: number, log: boolean): number {

@@ -109,12 +109,31 @@ fn red_sum(s: vec4<f32>, lid: u32) -> vec4<f32> {
   }
   return vec4<f32>(c, h, l, 0.0);
 }
+// four compensated sums at once (rows_reg2): the same butterfly on every component
+fn red_sum4(s: vec4<f32>, lid: u32) -> vec4<f32> {
+  var h = s;
+  var l = vec4<f32>(0.0);
+  for (var o = 1u; o < WG; o <<= 1u) {
+    let a = subgroupShuffleXor(h, o);
+    let t = h + a;
+    let tt = t * params.one;
+    let bb = tt - h;
+    let e = (h - (tt - bb)) + (a - bb);
+    l = (l + subgroupShuffleXor(l, o)) + select(vec4<f32>(0.0), e, (bitcast<vec4<u32>>(t) & vec4<u32>(0x7fffffffu)) < vec4<u32>(SM_INF_BITS));
+    h = t;
+  }
+  let fin = (bitcast<vec4<u32>>(h + l) & vec4<u32>(0x7fffffffu)) < vec4<u32>(SM_INF_BITS);
+  return select(h, h + l, fin);
+}
 `
     : `const KMAX: u32 = ${kmax}u;
 fn red_max(v: f32, lid: u32) -> f32 {
   return wg_max(v, lid);
 }
 fn red_sum(s: vec4<f32>, lid: u32) -> vec4<f32> {
+  return wg_sum(s, lid);
+}
+fn red_sum4(s: vec4<f32>, lid: u32) -> vec4<f32> {
   return wg_sum(s, lid);
 }
 `,
@@ -261,6 +280,10 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
     recordLong(s, label, kernel, mode, a, out, rows, len, per, vec4, plan);
     return;
   }
+  if (len > SMALL_ROW && regFits(s, len)) {
+    recordReg2(s, label, kernel, mode, a, bBuf, out, rows, len, per, vec4, scale);
+    return;
+  }
   let entry: 'rows_small' | 'rows' | 'chunked';
   let WG: number;
   if (len <= SMALL_ROW) {
@@ -299,6 +322,40 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
     }
   } finally {
     if (part) s.releaseStorage(part);
+  }
+}
+
+/** Whether rows_reg's registers hold a row of `len` (with the plan of this device). */
+function regFits(s: Scheduler, len: number): boolean {
+  const plan = regPlan(s);
+  return len <= 4 * plan.kmax * plan.WG;
+}
+
+/**
+ * Modes 2-6 on medium rows: `rows_reg2` (or `rows_reg_xent_both` for mode 6, whose per-row
+ * losses go to `perRow`), with rows_reg's plan (lanes, subgroups or the fallback).
+ */
+function recordReg2(s: Scheduler, label: string, kernel: string, mode: RowMode, a: GpuTensor, b: GPUBuffer, out: GpuTensor, rows: number, len: number, per: number, vec4: number, scale: number, perRow: GPUBuffer | null = null): void {
+  const plan = regPlan(s);
+  const WG = plan.WG;
+  const ROWS = regRows(s, rows);
+  const entry = mode === RowMode.XentBoth ? 'rows_reg_xent_both' : 'rows_reg2';
+  const consts = { MODE: mode, WG, G: plan.G, VEC4: vec4, KN: regSlots(len, WG), ROWS };
+  const pipeline = s.pipeline(plan.shaders, entry, consts, `${kernel}:${entry}`);
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const r1 = Math.min(rows, r0 + per);
+    const A = span(a.buffer, r0 * len, r1 * len);
+    const B = span(b, r0 * len, r1 * len);
+    const O = mode === RowMode.Xent ? span(out.buffer, r0, r1) : span(out.buffer, r0 * len, r1 * len);
+    const L = perRow ? span(perRow, r0, r1) : null;
+    s.dispatch({
+      label,
+      pipeline,
+      bindings: L ? [bind(0, A), bind(1, B), bind(2, O), bind(6, L)] : [bind(0, A), bind(1, B), bind(2, O)],
+      uniform: packParams({ rows: r1 - r0, len, baseIn: A.base, baseOut: O.base, scale, baseLoss: L?.base ?? 0 }),
+      uniformBinding: 3,
+      workgroups: Math.ceil((r1 - r0) / ROWS),
+    });
   }
 }
 
@@ -368,6 +425,11 @@ export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPU
   if (!xentBothFits(len) || rows === 0) return false;
   const kernel = label.split(' ')[0];
   const small = len <= SMALL_ROW;
+  if (!small && regFits(s, len)) {
+    const per = groupsPerBinding(s, label, len, 'a row');
+    recordReg2(s, label, kernel, RowMode.XentBoth, z, t, dz, rows, len, per, len % 4 === 0 ? 1 : 0, scale, perRow);
+    return true;
+  }
   const WG = small ? 64 : isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
   const consts = { MODE: RowMode.XentBoth, WG, G: Math.round(Math.sqrt(WG)), VEC4: len % 4 === 0 ? 1 : 0 };
   const entry = small ? 'rows_small_xent_both' : 'rows_xent_both';
