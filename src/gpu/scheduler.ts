@@ -109,6 +109,7 @@ export class Scheduler {
   private readonly stagingPool: BufferPool;
   private readonly pipelines = new Map<string, PipelineHandle>();
   private readonly fastPipelines = new Map<string, PipelineHandle>();
+  private readonly pipelinesByParts = new WeakMap<readonly ShaderFile[], Map<string, PipelineHandle>>();
   private readonly bindGroups: BindGroupCache;
   private uniformSlots = new Map<number, number[]>();
   private readonly modules = new Map<string, { module: GPUShaderModule; error: Promise<string | null> }>();
@@ -177,11 +178,20 @@ export class Scheduler {
   pipeline(parts: readonly ShaderFile[], entry: string, constants: Record<string, number> = {}, label?: string): PipelineHandle {
     // Fast path: the same file objects, entry and constants in the same order (no text
     // hashing, no sorting per dispatch).
-    let fastKey = entry;
+    let consts = entry;
+    for (const k in constants) consts += `|${k}=${constants[k]}`;
+    // Callers that keep their parts array find the pipeline by its identity first.
+    let byParts = this.pipelinesByParts.get(parts);
+    const quick = byParts?.get(consts);
+    if (quick) return quick;
+    if (!byParts) this.pipelinesByParts.set(parts, (byParts = new Map()));
+    let fastKey = consts;
     for (const f of parts) fastKey += `+${fileId(f)}`;
-    for (const k in constants) fastKey += `|${k}=${constants[k]}`;
     const hit = this.fastPipelines.get(fastKey);
-    if (hit) return hit;
+    if (hit) {
+      byParts.set(consts, hit);
+      return hit;
+    }
     const tail = `|${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
     const shader = composeShader(parts);
     const key = shader.key + tail;

@@ -38,12 +38,19 @@ export function setGemmVariant(v: GemmVariant | null): void {
 /** Tile of output columns per workgroup of the direct variant: DIRECT_WG_X * 4. */
 const DIRECT_WG = [8, 4] as const;
 
+const variants = new WeakMap<Scheduler, GemmVariant>();
+
 function chooseVariant(s: Scheduler): GemmVariant {
   if (forcedVariant) return forcedVariant;
-  const info = (s.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  const text = `${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`;
-  // On CPU adapters barriers are slow; plain register blocks run about 2x faster there.
-  return /software|llvmpipe|lavapipe|swiftshader/i.test(text) ? 'direct' : 'tiled';
+  let v = variants.get(s);
+  if (!v) {
+    const info = (s.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const text = `${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`;
+    // On CPU adapters barriers are slow; plain register blocks run about 2x faster there.
+    v = /software|llvmpipe|lavapipe|swiftshader/i.test(text) ? 'direct' : 'tiled';
+    variants.set(s, v);
+  }
+  return v;
 }
 
 /** Activation fused into a GEMM: forward epilogue or dz = act_backward(z, dy) prologue. */
@@ -80,8 +87,15 @@ export function checkBindable(op: string, s: Scheduler, t: GpuTensor, what: stri
   }
 }
 
+// One array per custom activation library (and one for the built-ins), so that the scheduler's
+// pipeline lookup sees the same parts every dispatch.
+const partsOf = new WeakMap<ShaderFile, ShaderFile[]>();
+
 function shaderParts(act: FusedActivation | undefined): ShaderFile[] {
-  return [MATH_LIB, act?.custom ?? CUSTOM_STUB, ACTIVATIONS_LIB, KERNEL];
+  const lib = act?.custom ?? CUSTOM_STUB;
+  let parts = partsOf.get(lib);
+  if (!parts) partsOf.set(lib, (parts = [MATH_LIB, lib, ACTIVATIONS_LIB, KERNEL]));
+  return parts;
 }
 
 function uniform(p: PackedParams, m: number, k: number, n: number, tilesN: number): Uint8Array {

@@ -12,6 +12,7 @@ import type { Tensor } from '../tensor';
 import { checkBindable } from './dense';
 
 const KERNEL: ShaderFile = { file: 'sgd.wgsl', code: sgdShader };
+const SHADERS = [KERNEL];
 const WG = 256;
 const fround = Math.fround;
 
@@ -81,7 +82,7 @@ export function sgdUpdate(rt: Runtime, param: Tensor | readonly Tensor[], grad: 
       const ps = ws.slice(0, count);
       const vs = ws.slice(count);
       const entry = useMomentum ? 'update_momentum' : 'update';
-      const pipeline = s.pipeline([KERNEL], entry, { NESTEROV: +nesterov }, `sgd:${entry}`);
+      const pipeline = s.pipeline(SHADERS, entry, { NESTEROV: +nesterov }, `sgd:${entry}`);
       for (let i = 0; i < count; i += 2) {
         const pair = [i, i + 1].filter((j) => j < count);
         for (const j of pair) checkBindable(label, s, ps[j], 'param');
