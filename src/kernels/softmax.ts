@@ -76,7 +76,7 @@ export function span(buffer: GPUBuffer, start: number, end: number): { buffer: G
 export function groupsPerBinding(s: Scheduler, op: string, unit: number, what: string): number {
   const n = Math.floor((s.maxBindingBytes - 272) / (unit * 4));
   if (n < 1) {
-    throw new NNError(`${op}: ${what} of ${unit} elements (${unit * 4} bytes) is larger than this adapter's storage binding limit (${s.maxBindingBytes} bytes); use a smaller axis length`);
+    throw new NNError(`${op}: ${what} of ${unit} elements (${unit * 4} bytes, plus up to 272 bytes for the 256-byte alignment of a binding's offset) is larger than this adapter's storage binding limit (${s.maxBindingBytes} bytes); use a smaller axis length`);
   }
   return n;
 }
