@@ -147,9 +147,24 @@ const KMAX_GPU = 8;
 /**
  * Tuning switches, for the tests: `subgroups: false` forces the workgroup-memory reductions of
  * `rows_reg` and the long-row kernels; `rows` fixes rows_reg's rows per workgroup (0: automatic);
- * `longChunk` > 0 splits every long row into chunks of about that many elements (0: automatic).
+ * `longChunk` > 0 splits every long row into chunks of about that many elements (0: automatic);
+ * `reg2` 'always' runs gradients and cross-entropy on the register path up to its limit even on
+ * CPU adapters, 'never' keeps them off it ('auto': see REG2_MAX_SOFTWARE).
  */
-export const softmaxTuning = { subgroups: true, rows: 0, longChunk: 0 };
+export const softmaxTuning: { subgroups: boolean; rows: number; longChunk: number; reg2: 'auto' | 'always' | 'never' } = {
+  subgroups: true,
+  rows: 0,
+  longChunk: 0,
+  reg2: 'auto',
+};
+
+/**
+ * Longest rows of gradients and cross-entropy that take the register path on CPU adapters. Paired
+ * on lavapipe against the one-workgroup-per-row kernel: 2.8-5.5x faster at 64 elements, 1.8-3x at
+ * 100, even at 300, 0.83-0.94x from 600 to 2,000 (two register arrays of up to 64 vec4s per lane
+ * cost more than they save there).
+ */
+const REG2_MAX_SOFTWARE = 256;
 
 interface RegPlan {
   shaders: ShaderFile[];
@@ -325,8 +340,10 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   }
 }
 
-/** Whether rows_reg's registers hold a row of `len` (with the plan of this device). */
+/** Whether gradients and cross-entropy on rows of `len` take the register path on this device. */
 function regFits(s: Scheduler, len: number): boolean {
+  if (softmaxTuning.reg2 === 'never') return false;
+  if (softmaxTuning.reg2 === 'auto' && isSoftwareAdapter(s) && len > REG2_MAX_SOFTWARE) return false;
   const plan = regPlan(s);
   return len <= 4 * plan.kmax * plan.WG;
 }
