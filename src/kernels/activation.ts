@@ -37,14 +37,13 @@ interface Resolved {
 
 /** `fn`: the API method, named in errors as fn('name'). */
 function resolve(rt: Runtime, fn: string, name: unknown): Resolved {
-  const op = () => `${fn}('${String(name)}')`;
-  if (typeof name !== 'string') throw new NNError(`${op()}: activation name must be a string, got ${typeof name}`);
+  if (typeof name !== 'string') throw new NNError(`${fn}('${String(name)}'): activation name must be a string, got ${typeof name}`);
   const custom = rt.activations.custom.get(name);
   if (custom) return { spec: custom.spec, custom };
   const spec = findActivation(name);
   if (!spec) {
     const known = [...BUILTIN_ACTIVATIONS.map((a) => a.name), ...rt.activations.custom.keys()].join(', ');
-    throw new NNError(`${op()}: unknown activation '${name}' (known: ${known})`);
+    throw new NNError(`${fn}('${name}'): unknown activation '${name}' (known: ${known})`);
   }
   return { spec, custom: null };
 }

@@ -174,24 +174,24 @@ interface RegPlan {
   subgroups: boolean;
 }
 
-const plans = new WeakMap<GPUDevice, Map<string, RegPlan>>();
+// per device, by softmaxTuning.subgroups (the only other input), so a dispatch reads no adapter info
+const plans = new WeakMap<GPUDevice, Map<boolean, RegPlan>>();
 
 /** How `rows_reg` runs on this device: subgroup reductions when the adapter has a single subgroup size. */
 export function regPlan(s: Scheduler): RegPlan {
-  const info = (s.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
-  const sw = isSoftwareAdapter(s);
-  const sg = info?.subgroupMinSize ?? 0;
-  const useSg = softmaxTuning.subgroups && s.device.features.has('subgroups') && sg >= 4 && sg <= 128 && sg === info?.subgroupMaxSize && (sg & (sg - 1)) === 0;
-  const key = `${useSg}`;
   let m = plans.get(s.device);
   if (!m) plans.set(s.device, (m = new Map()));
-  let plan = m.get(key);
+  let plan = m.get(softmaxTuning.subgroups);
   if (!plan) {
+    const info = (s.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+    const sw = isSoftwareAdapter(s);
+    const sg = info?.subgroupMinSize ?? 0;
+    const useSg = softmaxTuning.subgroups && s.device.features.has('subgroups') && sg >= 4 && sg <= 128 && sg === info?.subgroupMaxSize && (sg & (sg - 1)) === 0;
     const kmax = sw ? KMAX_SOFTWARE : KMAX_GPU;
     const WG = useSg ? sg : sw ? 16 : 64;
     const lib = [SOFTMAX_MATH_LIB, reductions(kmax, useSg), SOFTMAX_KERNEL];
     plan = { shaders: useSg ? [ENABLE_SUBGROUPS, ...lib] : lib, WG, G: Math.round(Math.sqrt(WG)), kmax, subgroups: useSg };
-    m.set(key, plan);
+    m.set(softmaxTuning.subgroups, plan);
   }
   return plan;
 }
@@ -295,8 +295,9 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
     recordLong(s, label, kernel, mode, a, out, rows, len, per, vec4, plan);
     return;
   }
-  if (len > SMALL_ROW && regFits(s, len)) {
-    recordReg2(s, label, kernel, mode, a, bBuf, out, rows, len, per, vec4, scale);
+  const plan2 = len > SMALL_ROW ? reg2Plan(s, len) : null;
+  if (plan2) {
+    recordReg2(s, plan2, label, kernel, mode, a, bBuf, out, rows, len, per, vec4, scale);
     return;
   }
   let entry: 'rows_small' | 'rows' | 'chunked';
@@ -340,20 +341,19 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   }
 }
 
-/** Whether gradients and cross-entropy on rows of `len` take the register path on this device. */
-function regFits(s: Scheduler, len: number): boolean {
-  if (softmaxTuning.reg2 === 'never') return false;
-  if (softmaxTuning.reg2 === 'auto' && isSoftwareAdapter(s) && len > REG2_MAX_SOFTWARE) return false;
+/** The register plan when gradients and cross-entropy on rows of `len` take that path here, else null. */
+function reg2Plan(s: Scheduler, len: number): RegPlan | null {
+  if (softmaxTuning.reg2 === 'never') return null;
+  if (softmaxTuning.reg2 === 'auto' && isSoftwareAdapter(s) && len > REG2_MAX_SOFTWARE) return null;
   const plan = regPlan(s);
-  return len <= 4 * plan.kmax * plan.WG;
+  return len <= 4 * plan.kmax * plan.WG ? plan : null;
 }
 
 /**
  * Modes 2-6 on medium rows: `rows_reg2` (or `rows_reg_xent_both` for mode 6, whose per-row
  * losses go to `perRow`), with rows_reg's plan (lanes, subgroups or the fallback).
  */
-function recordReg2(s: Scheduler, label: string, kernel: string, mode: RowMode, a: GpuTensor, b: GPUBuffer, out: GpuTensor, rows: number, len: number, per: number, vec4: number, scale: number, perRow: GPUBuffer | null = null): void {
-  const plan = regPlan(s);
+function recordReg2(s: Scheduler, plan: RegPlan, label: string, kernel: string, mode: RowMode, a: GpuTensor, b: GPUBuffer, out: GpuTensor, rows: number, len: number, per: number, vec4: number, scale: number, perRow: GPUBuffer | null = null): void {
   const WG = plan.WG;
   const ROWS = regRows(s, rows);
   const entry = mode === RowMode.XentBoth ? 'rows_reg_xent_both' : 'rows_reg2';
@@ -442,16 +442,17 @@ export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPU
   if (!xentBothFits(len) || rows === 0) return false;
   const kernel = label.split(' ')[0];
   const small = len <= SMALL_ROW;
-  if (!small && regFits(s, len)) {
-    const per = groupsPerBinding(s, label, len, 'a row');
-    recordReg2(s, label, kernel, RowMode.XentBoth, z, t, dz, rows, len, per, len % 4 === 0 ? 1 : 0, scale, perRow);
+  const per = groupsPerBinding(s, label, len, 'a row');
+  const vec4 = len % 4 === 0 ? 1 : 0;
+  const plan = small ? null : reg2Plan(s, len);
+  if (plan) {
+    recordReg2(s, plan, label, kernel, RowMode.XentBoth, z, t, dz, rows, len, per, vec4, scale, perRow);
     return true;
   }
   const WG = small ? 64 : isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
-  const consts = { MODE: RowMode.XentBoth, WG, G: Math.round(Math.sqrt(WG)), VEC4: len % 4 === 0 ? 1 : 0 };
+  const consts = { MODE: RowMode.XentBoth, WG, G: Math.round(Math.sqrt(WG)), VEC4: vec4 };
   const entry = small ? 'rows_small_xent_both' : 'rows_xent_both';
   const pipeline = s.pipeline(SHADERS, entry, consts, `${kernel}:${entry}`);
-  const per = groupsPerBinding(s, label, len, 'a row');
   for (let r0 = 0; r0 < rows; r0 += per) {
     const r1 = Math.min(rows, r0 + per);
     const A = span(z.buffer, r0 * len, r1 * len);
