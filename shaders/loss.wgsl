@@ -8,7 +8,8 @@
 //   one_hot:    out[row, k] = k == labels[row]; a row whose label is not an integer in [0, len)
 //               is all NaN (so its loss is NaN)
 //   reduce_sum: out[group] = scale * sum of WG * PER inputs (fixed order: deterministic)
-// Requires: lib/softmax_math.wgsl.
+// LOSS is a value id of lib/ids.wgsl (the semantics table, src/losses/table.ts).
+// Requires: lib/softmax_math.wgsl, lib/ids.wgsl.
 
 override LOSS: u32 = 0u;
 override WG: u32 = 64u;
@@ -48,16 +49,16 @@ fn clip_slope(p: f32) -> f32 {
 fn term(p: f32, t: f32) -> f32 {
   let d = p - t;
   switch LOSS {
-    case 0u: {
+    case VALUE_MSE: {
       return d * d;
     }
-    case 1u: {
+    case VALUE_MAE: {
       return abs(d);
     }
-    case 2u: {
+    case VALUE_HALF_SQUARED_ERROR: {
       return 0.5 * (d * d);
     }
-    case 3u: {
+    case VALUE_BCE: {
       if (bad_target(t) || sm_is_nan(p)) {
         return sm_nan();
       }
@@ -78,16 +79,16 @@ fn term(p: f32, t: f32) -> f32 {
 fn term_grad(p: f32, t: f32) -> f32 {
   let d = p - t;
   switch LOSS {
-    case 0u: {
+    case VALUE_MSE: {
       return 2.0 * d;
     }
-    case 1u: {
+    case VALUE_MAE: {
       return sign(d);
     }
-    case 2u: {
+    case VALUE_HALF_SQUARED_ERROR: {
       return d;
     }
-    case 3u: {
+    case VALUE_BCE: {
       if (bad_target(t) || sm_is_nan(p)) {
         return sm_nan();
       }
@@ -124,7 +125,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>,
   let n = params.len;
   let start = params.base_in + row * n;
   var acc = vec2<f32>(0.0);
-  if (LOSS == 5u) {
+  if (LOSS == VALUE_CCE) {
     let s = row_sum_p(start, n);
     for (var k = 0u; k < n; k++) {
       let t = tgt[start + k];
@@ -139,7 +140,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>,
     }
   }
   var v = sm_sum_value(acc);
-  if (LOSS == 0u || LOSS == 1u || LOSS == 3u || LOSS == 4u) {
+  if (LOSS != VALUE_HALF_SQUARED_ERROR && LOSS != VALUE_CCE) {
     v = v / f32(n);
   }
   out[params.base_out + row] = v;
@@ -156,7 +157,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>,
   let n = params.len;
   let start = params.base_in + row * n;
   let o = params.base_out + row * n;
-  if (LOSS == 5u) {
+  if (LOSS == VALUE_CCE) {
     // L = -sum t_k log c(u_k), u = p / S:  dL/dp_j = (A - t_j c'_j / c_j) / S,  A = sum t_k c'_k u_k / c_k
     let s = row_sum_p(start, n);
     var acc = vec2<f32>(0.0);
@@ -173,7 +174,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>,
     return;
   }
   var scale = params.scale;
-  if (LOSS == 0u || LOSS == 1u || LOSS == 3u || LOSS == 4u) {
+  if (LOSS != VALUE_HALF_SQUARED_ERROR && LOSS != VALUE_CCE) {
     scale = scale / f32(n);
   }
   for (var k = 0u; k < n; k++) {

@@ -11,15 +11,18 @@
 // logs: [epochs done, stop reason (0 none, 1 loss below, 2 not finite), stop epoch,
 //        stride (1 + NM) per epoch, then (keep_out) the outputs [n, K] of the last epoch run].
 // perm: [n] row order scratch, then the stop flag.
-// Requires: lib/math.wgsl (m_exp, m_is_nan, m_is_inf only), lib/custom_activation.wgsl.
+// Loss, metrics and their gradients come from lib/losses.wgsl (the same Keras conventions as the
+// loss ops); layer codes and value ids are the named constants of lib/ids.wgsl.
+// logs stop reasons: 0 none, 1 loss below, 2 loss not finite, 3 a weight not finite.
+// Requires: lib/math.wgsl, lib/ids.wgsl, lib/losses.wgsl, lib/custom_activation.wgsl.
 
 const SMALLP: u32 = 64u;
 const SMALLU: u32 = 32u;
 const MAXM: u32 = 8u;
-const TS_EPS: f32 = 1e-7;
 
 // The network: L layers, D0 inputs, Dl units, Al activation code, Bl bias, loss and metrics.
-// Activation codes: 0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 softmax (last layer), 5 custom.
+// Activation codes are the table ids ACT_IDENTITY, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX
+// (last layer) and ACT_CUSTOM.
 override L: u32 = 1u;
 override D0: u32 = 1u;
 override D1: u32 = 1u;
@@ -46,8 +49,7 @@ override B5: bool = true;
 override B6: bool = true;
 override B7: bool = true;
 override B8: bool = true;
-// Loss: 0 mse, 1 mae, 2 bce, 3 cce, 4 half squared error. Metric value ids: 0 mse, 1 mae,
-// 2 binary acc, 3 categorical acc, 4 bce, 5 cce, 6 half squared error.
+// LOSS and M0..M7 are value ids (VALUE_*); sparse labels arrive as one-hot rows with VALUE_CCE.
 override LOSS: u32 = 0u;
 override NM: u32 = 0u;
 override M0: u32 = 0u;
@@ -215,77 +217,23 @@ fn metric_id(m: u32) -> u32 {
 fn n_params() -> u32 { return param_off(L + 1u); }
 fn k_out() -> u32 { return dim(L); }
 
-// ---- float32 helpers (own copies: lib/math.wgsl is shared and changing) ----
-
-fn ts_copysign(mag: f32, s: f32) -> f32 {
-  return bitcast<f32>((bitcast<u32>(mag) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
-}
-
-// tanh: odd polynomial near 0 (no cancellation), (1 - e) / (1 + e) with e = e^(-2|x|) elsewhere.
-fn ts_tanh(x: f32) -> f32 {
-  if (m_is_nan(x)) { return x; }
-  let ax = abs(x);
-  if (ax < 0.55) {
-    let t = x * x;
-    let p = fma(t, fma(t, fma(t, fma(t, fma(t, 0.004349349532276392, -0.009919564239680767), 0.022192366421222687), -0.054005879908800125), 0.13333484530448914), -0.3333333432674408);
-    return fma(x * t, p, x);
-  }
-  if (ax > 9.5) { return ts_copysign(1.0, x); }
-  let e = m_exp(-2.0 * ax);
-  return ts_copysign((1.0 - e) / (1.0 + e), x);
-}
-
-// log(x): x = 2^k m, m in [sqrt(1/2), sqrt(2)); log(m) = f - (f^2/2 - s (f^2/2 + R(s^2))), s = f / (2 + f).
-fn ts_log(x: f32) -> f32 {
-  // NaN and -inf made from x's bits at run time (constants may not hold them).
-  if (m_is_nan(x) || x < 0.0) { return bitcast<f32>(bitcast<u32>(x) | 0x7fc00000u); }
-  if (x == 0.0) { return bitcast<f32>(bitcast<u32>(x) | 0xff800000u); }
-  if (m_is_inf(x)) { return x; }
-  var xv = x;
-  var k = -127;
-  if (xv < 1.1754944e-38) { xv = xv * 16777216.0; k = k - 24; }
-  k = k + i32((bitcast<u32>(xv) >> 23u) & 0xffu);
-  var m = bitcast<f32>((bitcast<u32>(xv) & 0x007fffffu) | 0x3f800000u);
-  if (m > 1.4142135) { m = m * 0.5; k = k + 1; }
-  let f = m - 1.0;
-  let s = f / (2.0 + f);
-  let q = s * s;
-  let r = q * (0.6666666666666666 + q * (0.4 + q * (0.2857142857142857 + q * (0.2222222222222222 + q * 0.18181818181818182))));
-  let hfsq = 0.5 * f * f;
-  let kf = f32(k);
-  return kf * 0.693145751953125 + ((f - (hfsq - s * (hfsq + r))) + kf * 1.428606765330187e-06);
-}
-
-// a * b, rounded on its own: the opaque select keeps Mesa's NIR from fusing it into an FMA with
-// a following add (it does once the loops unroll and values stay in registers), which would move
-// the seeds' last printed digits.
-fn ts_mul(a: f32, b: f32) -> f32 {
-  let p = a * b;
-  let bits = bitcast<u32>(p);
-  return select(p, bitcast<f32>(bits ^ 1u), bits == 0xffffffffu);
-}
-
-fn ts_finite(x: f32) -> bool { return !m_is_nan(x) && !m_is_inf(x); }
-
-fn ts_clip01(y: f32) -> f32 { return min(max(y, TS_EPS), 1.0 - TS_EPS); }
-
 // sigmoid is the textbook float32 1 / (1 + e^-x) as Keras computes it; the seeds' digits need it.
 fn act_fwd(code: u32, x: f32) -> f32 {
   switch code {
-    case 1u: { return select(0.0, x, x > 0.0); }
-    case 2u: { return 1.0 / (1.0 + m_exp(-x)); }
-    case 3u: { return ts_tanh(x); }
-    case 5u: { return custom_forward(x); }
+    case ACT_RELU: { return select(0.0, x, x > 0.0); }
+    case ACT_SIGMOID: { return m_sigmoid_textbook(x); }
+    case ACT_TANH: { return m_tanh(x); }
+    case ACT_CUSTOM: { return custom_forward(x); }
     default: { return x; }
   }
 }
 // dL/dz from the output y (Keras' SigmoidGrad / TanhGrad); custom activations get x too.
 fn act_bwd(code: u32, x: f32, y: f32, dy: f32) -> f32 {
   switch code {
-    case 1u: { return select(0.0, dy, y > 0.0); }
-    case 2u: { return ts_mul(ts_mul(dy, y), 1.0 - y); }
-    case 3u: { return ts_mul(dy, 1.0 - ts_mul(y, y)); }
-    case 5u: { return custom_backward(x, y, dy); }
+    case ACT_RELU: { return select(0.0, dy, y > 0.0); }
+    case ACT_SIGMOID: { return m_mul(m_mul(dy, y), 1.0 - y); }
+    case ACT_TANH: { return m_mul(dy, 1.0 - m_mul(y, y)); }
+    case ACT_CUSTOM: { return custom_backward(x, y, dy); }
     default: { return dy; }
   }
 }
@@ -301,10 +249,10 @@ fn layer_forward(l: u32) {
   let code = act_of(l);
   for (var j = 0u; j < cout; j++) {
     var acc = 0.0;
-    for (var i = 0u; i < cin; i++) { acc = acc + ts_mul(a_get(ui + i), w_get(po + i * cout + j)); }
+    for (var i = 0u; i < cin; i++) { acc = acc + m_mul(a_get(ui + i), w_get(po + i * cout + j)); }
     z_set(uo + j, acc + w_get(po + cin * cout + j));
   }
-  if (code == 4u) {
+  if (code == ACT_SOFTMAX) {
     var mx = z_get(uo);
     for (var j = 1u; j < cout; j++) { mx = max(mx, z_get(uo + j)); }
     var s = 0.0;
@@ -334,59 +282,19 @@ fn pred(yo: u32, i: u32) -> f32 {
   return a_get(yo + i);
 }
 
-// Per-sample value of loss or metric `id` (value ids, see M0).
-fn sample_value(id: u32, yo: u32, to: u32) -> f32 {
-  let k = k_out();
-  var s = 0.0;
-  switch id {
-    case 0u: { for (var i = 0u; i < k; i++) { let e = pred(yo, i) - ys[to + i]; s = s + ts_mul(e, e); } return s / f32(k); }
-    case 1u: { for (var i = 0u; i < k; i++) { s = s + abs(pred(yo, i) - ys[to + i]); } return s / f32(k); }
-    case 2u: {
-      for (var i = 0u; i < k; i++) { s = s + select(0.0, 1.0, (pred(yo, i) > 0.5) == (ys[to + i] > 0.5)); }
-      return s / f32(k);
-    }
-    case 3u: {
-      var bi = 0u;
-      var bt = 0u;
-      for (var i = 1u; i < k; i++) {
-        if (pred(yo, i) > pred(yo, bi)) { bi = i; }
-        if (ys[to + i] > ys[to + bt]) { bt = i; }
-      }
-      return select(0.0, 1.0, bi == bt);
-    }
-    case 4u: {
-      for (var i = 0u; i < k; i++) {
-        let y = ts_clip01(pred(yo, i));
-        let t = ys[to + i];
-        s = s + (ts_mul(t, ts_log(y)) + ts_mul(1.0 - t, ts_log(1.0 - y)));
-      }
-      return -s / f32(k);
-    }
-    case 5u: {
-      for (var i = 0u; i < k; i++) { s = s + ts_mul(ys[to + i], ts_log(ts_clip01(pred(yo, i)))); }
-      return -s;
-    }
-    default: {
-      for (var i = 0u; i < k; i++) { let e = pred(yo, i) - ys[to + i]; s = s + ts_mul(e, e); }
-      return s * 0.5;
-    }
-  }
-}
-
-// Loss ids (0 mse, 1 mae, 2 bce, 3 cce, 4 half squared error) as value ids.
-fn loss_value_id() -> u32 {
-  switch LOSS {
-    case 0u, 1u: { return LOSS; }
-    case 2u, 3u: { return LOSS + 2u; }
-    default: { return 6u; }
-  }
-}
+// The row lib/losses.wgsl reads: predictions at lv_yo (forward pass or storage), targets at lv_to.
+var<private> lv_yo: u32;
+var<private> lv_to: u32;
+fn lv_pred(k: u32) -> f32 { return pred(lv_yo, k); }
+fn lv_target(k: u32) -> f32 { return ys[lv_to + k]; }
+fn lv_set_grad(k: u32, g: f32) { d_set(lv_yo + k, g); }
 
 // Adds the loss and metric values of one sample (predictions at yo, targets of `row`).
 fn accumulate(yo: u32, row: u32, lsum: ptr<function, f32>) {
-  let to = row * k_out();
-  *lsum = *lsum + sample_value(loss_value_id(), yo, to);
-  for (var m = 0u; m < NM; m++) { msum[m] = msum[m] + sample_value(metric_id(m), yo, to); }
+  lv_yo = yo;
+  lv_to = row * k_out();
+  *lsum = *lsum + loss_row_value(LOSS, k_out());
+  for (var m = 0u; m < NM; m++) { msum[m] = msum[m] + loss_row_value(metric_id(m), k_out()); }
 }
 
 fn layer_backward(l: u32) {
@@ -396,7 +304,7 @@ fn layer_backward(l: u32) {
   let ui = unit_off(l - 1u);
   let uo = unit_off(l);
   for (var i = 0u; i < cin; i++) {
-    for (var j = 0u; j < cout; j++) { g_set(po + i * cout + j, g_get(po + i * cout + j) + ts_mul(a_get(ui + i), d_get(uo + j))); }
+    for (var j = 0u; j < cout; j++) { g_set(po + i * cout + j, g_get(po + i * cout + j) + m_mul(a_get(ui + i), d_get(uo + j))); }
   }
   if (has_bias(l)) {
     for (var j = 0u; j < cout; j++) { g_set(po + cin * cout + j, g_get(po + cin * cout + j) + d_get(uo + j)); }
@@ -405,7 +313,7 @@ fn layer_backward(l: u32) {
     let code_in = act_of(l - 1u);
     for (var i = 0u; i < cin; i++) {
       var acc = 0.0;
-      for (var j = 0u; j < cout; j++) { acc = acc + ts_mul(d_get(uo + j), w_get(po + i * cout + j)); }
+      for (var j = 0u; j < cout; j++) { acc = acc + m_mul(d_get(uo + j), w_get(po + i * cout + j)); }
       d_set(ui + i, act_bwd(code_in, z_get(ui + i), a_get(ui + i), acc));
     }
   }
@@ -419,29 +327,20 @@ fn backward(row: u32, nb: u32) {
   let code = act_of(L);
   let fk = f32(k);
   let fb = f32(nb);
-  // d holds dL/dz of the output layer.
-  if ((LOSS == 3u && code == 4u) || (LOSS == 2u && code == 2u)) {
+  // d holds dL/dz of the output layer: softmax + cross-entropy and sigmoid + binary
+  // cross-entropy in the stable logits form, else the loss gradient through the activation.
+  if ((LOSS == VALUE_CCE && code == ACT_SOFTMAX) || (LOSS == VALUE_BCE && code == ACT_SIGMOID)) {
     for (var j = 0u; j < k; j++) {
       let e = a_get(yo + j) - ys[to + j];
-      d_set(yo + j, select(e / fk, e, LOSS == 3u) / fb);
+      d_set(yo + j, select(e / fk, e, LOSS == VALUE_CCE) / fb);
     }
   } else {
-    for (var j = 0u; j < k; j++) {
-      let y = a_get(yo + j);
-      let t = ys[to + j];
-      var dy = 0.0;
-      switch LOSS {
-        case 0u: { dy = (2.0 * (y - t)) / fk; }
-        case 1u: { dy = sign(y - t) / fk; }
-        case 2u: { let c = ts_clip01(y); dy = (-(t / c) + (1.0 - t) / (1.0 - c)) / fk; }
-        case 3u: { dy = -(t / ts_clip01(y)); }
-        default: { dy = y - t; }
-      }
-      d_set(yo + j, dy / fb);
-    }
-    if (code == 4u) {
+    lv_yo = yo;
+    lv_to = to;
+    loss_row_grad(LOSS, k, fb);
+    if (code == ACT_SOFTMAX) {
       var s = 0.0;
-      for (var j = 0u; j < k; j++) { s = s + ts_mul(d_get(yo + j), a_get(yo + j)); }
+      for (var j = 0u; j < k; j++) { s = s + m_mul(d_get(yo + j), a_get(yo + j)); }
       for (var j = 0u; j < k; j++) { d_set(yo + j, a_get(yo + j) * (d_get(yo + j) - s)); }
     } else {
       for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_get(yo + j), a_get(yo + j), d_get(yo + j))); }
@@ -527,20 +426,27 @@ fn train() {
       }
       if (MOMENTUM) {
         for (var p = 0u; p < P; p++) {
-          let vp = ts_mul(params.momentum, v_get(p)) - ts_mul(lr, g_get(p));
+          let vp = m_mul(params.momentum, v_get(p)) - m_mul(lr, g_get(p));
           v_set(p, vp);
           w_set(p, w_get(p) + vp);
         }
       } else {
-        for (var p = 0u; p < P; p++) { w_set(p, w_get(p) - ts_mul(lr, g_get(p))); }
+        for (var p = 0u; p < P; p++) { w_set(p, w_get(p) - m_mul(lr, g_get(p))); }
       }
     }
     let loss = lsum / f32(n);
     logs[3u + t * stride] = loss;
     for (var m = 0u; m < NM; m++) { logs[4u + t * stride + m] = msum[m] / f32(n); }
     done = t + 1u;
-    if (!ts_finite(loss)) {
+    if (!m_is_finite(loss)) {
       reason = 2u;
+      stop_epoch = e;
+      break;
+    }
+    var weights_finite = true;
+    for (var p = 0u; p < P; p++) { weights_finite = weights_finite && m_is_finite(w_get(p)); }
+    if (!weights_finite) {
+      reason = 3u;
       stop_epoch = e;
       break;
     }
@@ -621,7 +527,7 @@ fn act_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     return;
   }
   var x = 0.0;
-  if (EW_ACT == 5u) { x = wts[i]; }
+  if (EW_ACT == ACT_CUSTOM) { x = wts[i]; }
   logs[i] = act_bwd(EW_ACT, x, xs[i], ys[i]);
 }
 

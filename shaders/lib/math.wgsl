@@ -19,6 +19,9 @@ fn m_opaque(v: f32) -> f32 {
   let b = bitcast<u32>(v);
   return select(v, bitcast<f32>(b ^ 1u), b == 0xffffffffu);
 }
+// a * b rounded on its own: keeps drivers from fusing it into an FMA with a following add
+// (Mesa does once loops unroll), which would move digits the seeds print.
+fn m_mul(a: f32, b: f32) -> f32 { return m_opaque(a * b); }
 // a + b = s + e exactly (Knuth's TwoSum; m_opaque stops the optimiser from simplifying e to 0).
 fn m_two_sum(a: f32, b: f32) -> vec2<f32> {
   let s = m_opaque(a + b);
@@ -236,6 +239,10 @@ fn m_sigmoid(x: f32) -> f32 {
   let d = 1.0 + e;
   return select(e / d, 1.0 / d, x >= 0.0);
 }
+
+// The textbook float32 1 / (1 + e^-x) that Keras computes: training reproduces the seeds'
+// printed digits with it (m_sigmoid is the more accurate form the activation ops use).
+fn m_sigmoid_textbook(x: f32) -> f32 { return 1.0 / (1.0 + m_exp(-x)); }
 
 // n / (1 + e)^2 for 0 <= e <= 1, n and e given as hi + lo; the rounding error of d = 1 + e is
 // recovered exactly and applied to first order (it would otherwise count twice).

@@ -6,6 +6,8 @@
 import mathLib from '../../shaders/lib/math.wgsl?raw';
 import activationsLib from '../../shaders/lib/activations.wgsl?raw';
 import customActivationLib from '../../shaders/lib/custom_activation.wgsl?raw';
+import idsLib from '../../shaders/lib/ids.wgsl?raw';
+import lossesLib from '../../shaders/lib/losses.wgsl?raw';
 
 export interface ShaderFile {
   readonly file: string;
@@ -14,6 +16,9 @@ export interface ShaderFile {
 
 export const MATH_LIB: ShaderFile = { file: 'lib/math.wgsl', code: mathLib };
 export const ACTIVATIONS_LIB: ShaderFile = { file: 'lib/activations.wgsl', code: activationsLib };
+/** Generated named ids (src/gpu/ids.ts): activation codes and loss / metric value ids. */
+export const IDS_LIB: ShaderFile = { file: 'lib/ids.wgsl', code: idsLib };
+export const LOSSES_LIB: ShaderFile = { file: 'lib/losses.wgsl', code: lossesLib };
 export const CUSTOM_ACTIVATION_STUB: ShaderFile = { file: 'lib/custom_activation.wgsl', code: customActivationLib };
 
 export interface ComposedShader {

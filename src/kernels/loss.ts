@@ -5,17 +5,17 @@
  */
 import lossShader from '../../shaders/loss.wgsl?raw';
 import { NNError, formatShape } from '../errors';
-import type { ShaderFile } from '../gpu/shaders';
+import { IDS_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import type { Tolerance } from '../ulp';
+import { CLIP_HI, CLIP_LO, VALUE, findLoss, rowGrad, rowValue, type LossEntry, type LossName, type ValueId } from '../losses/table';
 import { RowMode, SOFTMAX_MATH_LIB, groupsPerBinding, recordRows, recordXentBoth, span, xentBothFits, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
 
 const KERNEL: ShaderFile = { file: 'loss.wgsl', code: lossShader };
-const SHADERS = [SOFTMAX_MATH_LIB, KERNEL];
+const SHADERS = [SOFTMAX_MATH_LIB, IDS_LIB, KERNEL];
 
-export type LossName = 'mse' | 'mae' | 'halfSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface LossOptions {
@@ -25,44 +25,16 @@ export interface LossOptions {
   fromLogits?: boolean;
 }
 
-export const LOSS_NAMES: readonly LossName[] = ['mse', 'mae', 'halfSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
-
-const ALIASES: Record<string, LossName> = {};
-for (const [name, aliases] of [
-  ['mse', ['meanSquaredError', 'mean_squared_error', 'MSE', 'MeanSquaredError']],
-  ['mae', ['meanAbsoluteError', 'mean_absolute_error', 'MAE', 'MeanAbsoluteError']],
-  ['halfSquaredError', ['half_squared_error', 'HalfSquaredError']],
-  ['binaryCrossentropy', ['binary_crossentropy', 'BinaryCrossentropy', 'bce', 'BCE']],
-  ['categoricalCrossentropy', ['categorical_crossentropy', 'CategoricalCrossentropy']],
-  ['sparseCategoricalCrossentropy', ['sparse_categorical_crossentropy', 'SparseCategoricalCrossentropy']],
-] as [LossName, string[]][]) {
-  ALIASES[name] = name;
-  for (const a of aliases) ALIASES[a] = name;
-}
+export { EPSILON, LOSS_NAMES, type LossName } from '../losses/table';
 
 /** The canonical loss name for a name or Keras/TensorFlow.js alias; throws NNError otherwise. */
 export function resolveLossName(name: unknown): LossName {
-  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, name)) return ALIASES[name];
-  throw new NNError(`loss: unknown loss ${typeof name === 'string' ? `'${name}'` : String(name)} (known: ${LOSS_NAMES.join(', ')}; Keras spellings like 'mean_squared_error' are accepted)`);
+  return findLoss('loss', name).name;
 }
-
-/** LOSS of shaders/loss.wgsl */
-const enum LossId {
-  Mse = 0,
-  Mae = 1,
-  Half = 2,
-  Bce = 3,
-  BceLogits = 4,
-  CceProbs = 5,
-}
-
-/** Keras' clipping of probabilities: [1e-7, 1 - 1e-7] in float32. */
-export const EPSILON = Math.fround(1e-7);
-const CLIP_LO = EPSILON;
-const CLIP_HI = Math.fround(1 - EPSILON);
 
 interface Plan {
   name: LossName;
+  entry: LossEntry;
   reduction: Reduction;
   fromLogits: boolean;
   /** samples (rows) and row length (last axis of yPred) */
@@ -73,7 +45,8 @@ interface Plan {
 }
 
 function plan(rt: Runtime, op: string, name: unknown, yPred: Tensor, yTrue: Tensor, options: unknown): Plan {
-  const canonical = resolveLossName(name);
+  const entry = findLoss(`loss${op}`, name);
+  const canonical = entry.name;
   const where = `${canonical}${op}`;
   rt.checkTensor(where, yPred, 'yPred');
   rt.checkTensor(where, yTrue, 'yTrue');
@@ -107,17 +80,13 @@ function plan(rt: Runtime, op: string, name: unknown, yPred: Tensor, yTrue: Tens
     throw new NNError(`${where}: expected yTrue of shape ${formatShape(ps)}, got ${formatShape(ts)}`);
   }
   if ((canonical === 'categoricalCrossentropy' || sparse) && len === 0) throw new NNError(`${where}: yPred ${formatShape(ps)} has no classes`);
-  return { name: canonical, reduction, fromLogits: !!opts.fromLogits, rows, len, sampleShape, sparse };
+  return { name: canonical, entry, reduction, fromLogits: !!opts.fromLogits, rows, len, sampleShape, sparse };
 }
 
-function lossId(p: Plan): LossId | null {
-  switch (p.name) {
-    case 'mse': return LossId.Mse;
-    case 'mae': return LossId.Mae;
-    case 'halfSquaredError': return LossId.Half;
-    case 'binaryCrossentropy': return p.fromLogits ? LossId.BceLogits : LossId.Bce;
-    default: return p.fromLogits ? null : LossId.CceProbs;
-  }
+/** The value id loss.wgsl computes, or null for softmax cross-entropy from logits (softmax.wgsl). */
+function lossId(p: Plan): ValueId | null {
+  const id = p.fromLogits && p.entry.logitsId !== null ? p.entry.logitsId : p.entry.id;
+  return id === VALUE.CCE_LOGITS ? null : id;
 }
 
 // ------------------------------------------------------------------ GPU recording
@@ -140,7 +109,7 @@ function lossParams(p: { rows: number; len: number; baseIn: number; baseOut: num
 const WG = 64;
 
 /** Per-row loss (entry 'forward') or gradient ('backward') over [rows, len], split to fit bindings. */
-function recordLossRows(s: Scheduler, label: string, entry: 'forward' | 'backward', id: LossId, pred: GPUBuffer, tgt: GPUBuffer, out: GPUBuffer, rows: number, len: number, scale: number): void {
+function recordLossRows(s: Scheduler, label: string, entry: 'forward' | 'backward', id: ValueId, pred: GPUBuffer, tgt: GPUBuffer, out: GPUBuffer, rows: number, len: number, scale: number): void {
   if (rows === 0) return;
   const pipeline = s.pipeline(SHADERS, entry, { LOSS: id, WG }, `${label.split(' ')[0]}:${entry}`);
   const per = groupsPerBinding(s, label, Math.max(1, len), 'a sample');
@@ -242,68 +211,16 @@ function checkBinaryTargets(op: string, t: Float32Array): void {
   }
 }
 
-const clip = (p: number) => Math.min(Math.max(p, CLIP_LO), CLIP_HI);
-
 /** loss[row] over [rows, len] rows of p (prediction) and t (dense targets). */
-function perSampleCpu(loss: Float64Array, id: LossId | null, p: Float32Array, t: Float32Array, rows: number, len: number): void {
+function perSampleCpu(loss: Float64Array, id: ValueId | null, p: Float32Array, t: Float32Array, rows: number, len: number): void {
   if (id === null) return xentFromLogitsCpu(loss, p, t, rows, len);
-  for (let r = 0; r < rows; r++) {
-    const o = r * len;
-    let acc = 0;
-    if (id === LossId.CceProbs) {
-      let sum = 0;
-      for (let k = 0; k < len; k++) sum += p[o + k];
-      for (let k = 0; k < len; k++) if (t[o + k] !== 0 || Number.isNaN(p[o + k])) acc -= t[o + k] * Math.log(clip(p[o + k] / sum));
-    } else {
-      for (let k = 0; k < len; k++) {
-        const pv = p[o + k];
-        const tv = t[o + k];
-        const d = pv - tv;
-        if (id === LossId.Mse) acc += d * d;
-        else if (id === LossId.Mae) acc += Math.abs(d);
-        else if (id === LossId.Half) acc += (d * d) / 2;
-        else if (id === LossId.Bce) acc -= Number.isNaN(pv) ? NaN : tv * Math.log(clip(pv)) + (1 - tv) * Math.log1p(-clip(pv));
-        else acc += Math.max(pv, 0) - pv * tv + Math.log1p(Math.exp(-Math.abs(pv)));
-      }
-      if (id !== LossId.Half) acc /= len;
-    }
-    loss[r] = acc;
-  }
+  for (let r = 0; r < rows; r++) loss[r] = rowValue(id, p, r * len, t, r * len, len);
 }
 
 /** dp over [rows, len]: scale * d(per-sample loss)/dp. */
-function gradCpu(dp: Float32Array, id: LossId | null, p: Float32Array, t: Float32Array, rows: number, len: number, scale: number): void {
+function gradCpu(dp: Float32Array, id: ValueId | null, p: Float32Array, t: Float32Array, rows: number, len: number, scale: number): void {
   if (id === null) return xentFromLogitsGradCpu(dp, p, t, rows, len, scale);
-  const slope = (u: number) => (u >= CLIP_LO && u <= CLIP_HI ? 1 : 0);
-  for (let r = 0; r < rows; r++) {
-    const o = r * len;
-    if (id === LossId.CceProbs) {
-      let sum = 0;
-      for (let k = 0; k < len; k++) sum += p[o + k];
-      let a = 0;
-      for (let k = 0; k < len; k++) {
-        const u = p[o + k] / sum;
-        a += (t[o + k] * slope(u) * u) / clip(u);
-      }
-      for (let k = 0; k < len; k++) {
-        const u = p[o + k] / sum;
-        dp[o + k] = (scale * (a - (t[o + k] * slope(u)) / clip(u))) / sum;
-      }
-      continue;
-    }
-    const s = id === LossId.Half ? scale : scale / len;
-    for (let k = 0; k < len; k++) {
-      const pv = p[o + k];
-      const tv = t[o + k];
-      let g: number;
-      if (id === LossId.Mse) g = 2 * (pv - tv);
-      else if (id === LossId.Mae) g = Math.sign(pv - tv);
-      else if (id === LossId.Half) g = pv - tv;
-      else if (id === LossId.Bce) g = (slope(pv) * (clip(pv) - tv)) / (clip(pv) * (1 - clip(pv)));
-      else g = 1 / (1 + Math.exp(-pv)) - tv;
-      dp[o + k] = s * g;
-    }
-  }
+  for (let r = 0; r < rows; r++) rowGrad(id, p, r * len, t, r * len, len, scale, dp);
 }
 
 /**

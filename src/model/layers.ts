@@ -1,5 +1,6 @@
 /** Layers of a Sequential model: Input and Dense (z = x W + b, then the activation). */
 import { NNError } from '../errors';
+import { ACT } from '../gpu/ids';
 import { findActivation, foldName } from '../activations/table';
 import { getInitializer, type Initializer, type InitializerLike } from './initializers';
 
@@ -105,20 +106,20 @@ export function normalizeActivation(name: string | null | undefined): string {
   return spec ? spec.name : name; // custom names are checked when the model meets its runtime
 }
 
-/** Fused-kernel activation codes (shaders/train_small.wgsl). */
+/** The trainers' code of a layer activation: ACT ids of the ones both engines implement themselves, -1 for other table activations. */
 export function fusedActivationCode(name: string, customName: string | null): number {
   switch (name) {
     case 'linear':
-      return 0;
+      return ACT.IDENTITY;
     case 'relu':
-      return 1;
+      return ACT.RELU;
     case 'sigmoid':
-      return 2;
+      return ACT.SIGMOID;
     case 'tanh':
-      return 3;
+      return ACT.TANH;
     case 'softmax':
-      return 4;
+      return ACT.SOFTMAX;
     default:
-      return name === customName ? 5 : -1;
+      return name === customName ? ACT.CUSTOM : -1;
   }
 }

@@ -11,7 +11,7 @@ import { flatten, nest, type NestedArray, type TensorLike } from '../shape';
 import { Tensor } from '../tensor';
 import { History, type Logs } from './history';
 import { DenseLayer, InputLayer, fusedActivationCode, type Layer } from './layers';
-import { BCE_LOSS, LOSS_CANONICAL, SPARSE_LOSS, lossCode, metricCode, trainLoss } from './metrics';
+import { VALUE, findLoss, metricValueId, type LossEntry, type ValueId } from '../losses/table';
 import { getOptimizer, type OptimizerLike, type SGD } from './optimizers';
 import { nextSeed } from './random';
 import { GeneralNet, Rows, evaluateGeneral, fitGeneral, predictGeneral } from './train-general';
@@ -66,10 +66,11 @@ export interface FitArgs {
 
 interface Compiled {
   optimizer: SGD;
-  loss: number;
+  loss: LossEntry;
+  /** The name as given (saved with the model). */
   lossName: string;
   metricNames: string[];
-  metricCodes: number[];
+  metricCodes: ValueId[];
 }
 
 export type WeightsLike = readonly (Tensor | TensorLike)[];
@@ -173,10 +174,10 @@ export class Sequential {
     if (!args || typeof args !== 'object') throw new NNError(`${op}: expected {optimizer, loss, metrics}`);
     if (this.layers.length === 0) throw new NNError(`${op}: the model has no layers`);
     const optimizer = getOptimizer(op, args.optimizer);
-    const loss = lossCode(op, args.loss);
+    const loss = findLoss(op, args.loss);
     const metrics = args.metrics ?? [];
     if (!Array.isArray(metrics)) throw new NNError(`${op}: metrics must be an array of names like ['mae'], got ${String(metrics)}`);
-    const metricCodes = metrics.map((m) => metricCode(op, m, loss, this.outputUnits));
+    const metricCodes = metrics.map((m) => metricValueId(op, m, loss, this.outputUnits));
     if (metricCodes.length > 8) throw new NNError(`${op}: at most 8 metrics are supported`);
     this.checkActivations(op);
     this.compiled = { optimizer, loss, lossName: String(args.loss), metricNames: [...metrics], metricCodes };
@@ -196,7 +197,7 @@ export class Sequential {
       dims: [this.inputUnits, ...this.layers.map((l) => l.units)],
       acts: this.layers.map((l) => fusedActivationCode(l.activation, customName)),
       bias: this.layers.map((l) => l.useBias),
-      loss: trainLoss(this.compiled?.loss ?? 0),
+      loss: this.compiled?.loss.id ?? VALUE.MSE,
       metrics: this.compiled?.metricCodes ?? [],
       custom: custom
         ? { name: custom.spec.name, lib: custom.lib, forward: (x) => custom.spec.forward(x, [0, 0, 0, 0]), backward: (x, _y, dy) => custom.spec.backward(x, dy, [0, 0, 0, 0]) }
@@ -245,13 +246,13 @@ export class Sequential {
    */
   private async toTargets(op: string, v: Tensor | TensorLike, what: string): Promise<{ data: Float32Array; rows: number }> {
     const K = this.outputUnits;
-    if (this.compiled?.loss === BCE_LOSS) {
+    if (this.compiled?.loss.targets === 'binary') {
       const d = await this.toData(op, v, K, what);
       const i = d.data.findIndex((t) => !(t >= 0 && t <= 1));
       if (i >= 0) throw new NNError(`${op}: binaryCrossentropy needs ${what} in [0, 1]; row ${Math.floor(i / K)}, column ${i % K} holds ${d.data[i]}`);
       return d;
     }
-    if (this.compiled?.loss !== SPARSE_LOSS) return this.toData(op, v, K, what);
+    if (this.compiled?.loss.targets !== 'classIndices') return this.toData(op, v, K, what);
     const labels = await this.toData(op, v, 1, what, 'class indices for sparseCategoricalCrossentropy');
     const data = new Float32Array(labels.rows * K);
     for (let r = 0; r < labels.rows; r++) {
@@ -561,8 +562,9 @@ export class Sequential {
           entry.val_loss = vals[0];
           names.forEach((m, k) => (entry[`val_${m}`] = vals[1 + k]));
         }
-        if (reason === 2 && t === done - 1) {
-          failure = new NNError(`fit: the loss became ${entry.loss} at epoch ${epoch}; training stopped and the weights were restored to those before fit()`);
+        if (reason >= 2 && t === done - 1) {
+          const what = reason === 2 ? `the loss became ${entry.loss}` : `a weight became NaN or infinite (the loss was ${entry.loss})`;
+          failure = new NNError(`fit: ${what} at epoch ${epoch}; training stopped and the weights were restored to those before fit()`);
           return true;
         }
         history.record(epoch, entry);
@@ -660,7 +662,7 @@ export class Sequential {
     const rowsOf = (v: Tensor | TensorLike, d: { data: Float32Array; rows: number }, cols: number, what: string): Rows => {
       // the caller's tensor itself when it holds exactly these rows (not class indices, which
       // became one-hot rows, nor rows a validationSplit cut)
-      if (v instanceof Tensor && v.rank === 2 && v.shape[0] === d.rows && v.shape[1] === cols && !(v === y && c.loss === SPARSE_LOSS)) {
+      if (v instanceof Tensor && v.rank === 2 && v.shape[0] === d.rows && v.shape[1] === cols && !(v === y && c.loss.targets === 'classIndices')) {
         return new Rows(rt, v, null, d.rows, cols);
       }
       if (stream) return new Rows(rt, null, d.data, d.rows, cols);
@@ -789,7 +791,7 @@ export class Sequential {
 
   /** @internal */
   get lossName(): string {
-    return this.compiled ? LOSS_CANONICAL[this.compiled.loss] : '';
+    return this.compiled ? this.compiled.loss.name : '';
   }
 }
 

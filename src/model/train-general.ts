@@ -11,7 +11,9 @@ import type { Scheduler } from '../gpu/scheduler';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { History, type Logs } from './history';
-import { LOSS_OP_NAMES, lossValueCode, sampleValue } from './metrics';
+import { ACT } from '../gpu/ids';
+import { VALUE, rowValue32 } from '../losses/table';
+import { lossOpName } from './metrics';
 import { shuffledRows } from './random';
 import { cpuActBackward, cpuActForward, netConstants, trainUniform, tsPipeline, type NetSpec } from './train-small';
 
@@ -160,8 +162,8 @@ export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: T
     cpu: ([ts, ps], [ls]) => {
       const o = slot * stride;
       for (let r = 0; r < nb; r++) {
-        ls[o] = fr(ls[o] + sampleValue(lossValueCode(spec.loss), ps, r * K, ts, r * K, K));
-        spec.metrics.forEach((id, m) => (ls[o + 1 + m] = fr(ls[o + 1 + m] + sampleValue(id, ps, r * K, ts, r * K, K))));
+        ls[o] = fr(ls[o] + rowValue32(spec.loss, ps, r * K, ts, r * K, K));
+        spec.metrics.forEach((id, m) => (ls[o + 1 + m] = fr(ls[o + 1 + m] + rowValue32(id, ps, r * K, ts, r * K, K))));
       }
     },
   });
@@ -179,9 +181,9 @@ type Kind = 'epilogue' | 'elementwise' | 'softmax' | 'table';
 
 /** How each layer runs: relu/identity fused into the GEMM; sigmoid, tanh, custom as the fused kernel; softmax; other table activations fused both ways (z kept). */
 function kindOf(code: number): Kind {
-  if (code === 0 || code === 1) return 'epilogue';
-  if (code === 2 || code === 3 || code === 5) return 'elementwise';
-  if (code === 4) return 'softmax';
+  if (code === ACT.IDENTITY || code === ACT.RELU) return 'epilogue';
+  if (code === ACT.SIGMOID || code === ACT.TANH || code === ACT.CUSTOM) return 'elementwise';
+  if (code === ACT.SOFTMAX) return 'softmax';
   return 'table';
 }
 
@@ -209,7 +211,7 @@ export class GeneralNet {
       const prev = a[l - 1];
       switch (this.kinds[l - 1]) {
         case 'epilogue':
-          a.push(rt.dense(prev, W, b, code === 1 ? { activation: 'relu' } : {}));
+          a.push(rt.dense(prev, W, b, code === ACT.RELU ? { activation: 'relu' } : {}));
           z.push(null);
           break;
         case 'elementwise': {
@@ -239,9 +241,9 @@ export class GeneralNet {
     const code = this.spec.acts[l - 1];
     switch (this.kinds[l - 1]) {
       case 'epilogue':
-        return code === 1 ? actBackward(this.rt, this.spec, 1, a[l], dy, null) : dy;
+        return code === ACT.RELU ? actBackward(this.rt, this.spec, ACT.RELU, a[l], dy, null) : dy;
       case 'elementwise':
-        return actBackward(this.rt, this.spec, code, a[l], dy, code === 5 ? z[l] : null);
+        return actBackward(this.rt, this.spec, code, a[l], dy, code === ACT.CUSTOM ? z[l] : null);
       case 'softmax':
         return this.rt.softmaxGrad(a[l], dy);
       default:
@@ -255,9 +257,9 @@ export class GeneralNet {
     const out = a[L];
     const lastCode = spec.acts[L - 1];
     let dz: Tensor;
-    if (spec.loss === 3 && lastCode === 4) dz = rt.lossGrad('categoricalCrossentropy', z[L]!, t, { fromLogits: true });
-    else if (spec.loss === 2 && lastCode === 2) dz = rt.lossGrad('binaryCrossentropy', z[L]!, t, { fromLogits: true });
-    else dz = this.dzOf(L, a, z, rt.lossGrad(LOSS_OP_NAMES[spec.loss], out, t));
+    if (spec.loss === VALUE.CCE && lastCode === ACT.SOFTMAX) dz = rt.lossGrad('categoricalCrossentropy', z[L]!, t, { fromLogits: true });
+    else if (spec.loss === VALUE.BCE && lastCode === ACT.SIGMOID) dz = rt.lossGrad('binaryCrossentropy', z[L]!, t, { fromLogits: true });
+    else dz = this.dzOf(L, a, z, rt.lossGrad(lossOpName(spec.loss), out, t));
     const grads: Tensor[] = new Array(2 * L);
     for (let l = L; l >= 1; l--) {
       const W = params[2 * l - 2];

@@ -5,10 +5,11 @@
  */
 import trainSmallShader from '../../shaders/train_small.wgsl?raw';
 import type { PipelineHandle, Scheduler } from '../gpu/scheduler';
-import { MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { ACT } from '../gpu/ids';
+import { IDS_LIB, LOSSES_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
-import { lossValueCode, sampleValue } from './metrics';
+import { VALUE, rowGrad32, rowValue32, type ValueId } from '../losses/table';
 import { shuffledRows } from './random';
 
 const KERNEL: ShaderFile = { file: 'train_small.wgsl', code: trainSmallShader };
@@ -24,13 +25,14 @@ const SMALLU = 32;
 export interface NetSpec {
   /** Units per layer, input first: [d0, d1, ..., dL]. */
   dims: number[];
-  /** Activation code of layers 1..L (0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 softmax, 5 custom). */
+  /** Activation id of layers 1..L (ACT of src/gpu/ids.ts; -1: one the fused kernel lacks). */
   acts: number[];
   bias: boolean[];
-  loss: number;
-  /** Value codes of the metrics. */
-  metrics: number[];
-  /** The one user-defined activation used (code 5), if any. */
+  /** Value id of the loss (sparse labels arrive one-hot: VALUE.CCE). */
+  loss: ValueId;
+  /** Value ids of the metrics. */
+  metrics: ValueId[];
+  /** The one user-defined activation used (ACT.CUSTOM), if any. */
   custom: { name: string; lib: ShaderFile; forward(x: number): number; backward(x: number, y: number, dy: number): number } | null;
 }
 
@@ -45,7 +47,7 @@ export function fusedBlocker(spec: NetSpec): string | null {
   const L = spec.dims.length - 1;
   if (L > MAXL) return `more than ${MAXL} layers`;
   if (spec.acts.some((a) => a < 0)) return 'an activation the fused kernel does not implement';
-  if (spec.acts.slice(0, -1).some((a) => a === 4)) return 'softmax on a hidden layer';
+  if (spec.acts.slice(0, -1).some((a) => a === ACT.SOFTMAX)) return 'softmax on a hidden layer';
   if (paramCount(spec.dims) > MAXP) return `more than ${MAXP} parameters`;
   if (spec.dims.reduce((s, d) => s + d, 0) > MAXU) return `more than ${MAXU} units`;
   if (spec.metrics.length > MAXM) return `more than ${MAXM} metrics`;
@@ -70,7 +72,7 @@ function stub(): ShaderFile {
 }
 
 export function trainSmallParts(custom: ShaderFile | null): ShaderFile[] {
-  return [MATH_LIB, custom ?? stub(), KERNEL];
+  return [MATH_LIB, IDS_LIB, LOSSES_LIB, custom ?? stub(), KERNEL];
 }
 
 const memo = new WeakMap<Scheduler, Map<ShaderFile | null, Map<string, PipelineHandle>>>();
@@ -243,13 +245,13 @@ const exp = (x: number) => fr(Math.exp(x));
 /** `act_fwd` of train_small.wgsl in float32 steps. */
 export function cpuActForward(code: number, x: number, custom: NetSpec['custom']): number {
   switch (code) {
-    case 1:
+    case ACT.RELU:
       return x > 0 ? x : 0;
-    case 2:
+    case ACT.SIGMOID:
       return fr(1 / fr(1 + exp(-x)));
-    case 3:
+    case ACT.TANH:
       return fr(Math.tanh(x));
-    case 5:
+    case ACT.CUSTOM:
       return fr(custom!.forward(x));
     default:
       return x;
@@ -259,13 +261,13 @@ export function cpuActForward(code: number, x: number, custom: NetSpec['custom']
 /** `act_bwd` of train_small.wgsl: dL/dz from the output y (Keras), x = z for custom activations. */
 export function cpuActBackward(code: number, x: number, y: number, dy: number, custom: NetSpec['custom']): number {
   switch (code) {
-    case 1:
+    case ACT.RELU:
       return y > 0 ? dy : 0;
-    case 2:
+    case ACT.SIGMOID:
       return fr(fr(dy * y) * fr(1 - y));
-    case 3:
+    case ACT.TANH:
       return fr(dy * fr(1 - fr(y * y)));
-    case 5:
+    case ACT.CUSTOM:
       return fr(custom!.backward(x, y, dy));
     default:
       return dy;
@@ -330,7 +332,7 @@ export class CpuNet {
         z[uo + j] = fr(acc + (bias[l - 1] ? w[po + cin * cout + j] : 0));
       }
       const code = acts[l - 1];
-      if (code === 4) {
+      if (code === ACT.SOFTMAX) {
         let m = z[uo];
         for (let j = 1; j < cout; j++) m = Math.max(m, z[uo + j]);
         let s = 0;
@@ -354,8 +356,8 @@ export class CpuNet {
   accumulate(ys: Float32Array, row: number, sums: Float32Array): void {
     const K = this.spec.dims[this.L];
     const yo = this.uoff[this.L];
-    sums[0] = fr(sums[0] + sampleValue(lossValueCode(this.spec.loss), this.a, yo, ys, row * K, K));
-    this.spec.metrics.forEach((id, m) => (sums[1 + m] = fr(sums[1 + m] + sampleValue(id, this.a, yo, ys, row * K, K))));
+    sums[0] = fr(sums[0] + rowValue32(this.spec.loss, this.a, yo, ys, row * K, K));
+    this.spec.metrics.forEach((id, m) => (sums[1 + m] = fr(sums[1 + m] + rowValue32(id, this.a, yo, ys, row * K, K))));
   }
 
   backward(ys: Float32Array, row: number, nb: number, w: Float32Array, g: Float32Array): void {
@@ -366,28 +368,15 @@ export class CpuNet {
     const yo = this.uoff[L];
     const to = row * k;
     const code = acts[L - 1];
-    const EPS = fr(1e-7);
-    const clip = (y: number) => Math.min(Math.max(y, EPS), fr(1 - EPS));
-    if ((loss === 3 && code === 4) || (loss === 2 && code === 2)) {
+    const cce = loss === VALUE.CCE;
+    if ((cce && code === ACT.SOFTMAX) || (loss === VALUE.BCE && code === ACT.SIGMOID)) {
       for (let j = 0; j < k; j++) {
         const e = fr(a[yo + j] - ys[to + j]);
-        d[yo + j] = fr((loss === 3 ? e : fr(e / k)) / nb);
+        d[yo + j] = fr((cce ? e : fr(e / k)) / nb);
       }
     } else {
-      for (let j = 0; j < k; j++) {
-        const y = a[yo + j];
-        const t = ys[to + j];
-        let dy: number;
-        if (loss === 0) dy = fr(fr(2 * fr(y - t)) / k);
-        else if (loss === 1) dy = fr(Math.sign(fr(y - t)) / k);
-        else if (loss === 2) {
-          const c = clip(y);
-          dy = fr(fr(-fr(t / c) + fr(fr(1 - t) / fr(1 - c))) / k);
-        } else if (loss === 3) dy = -fr(t / clip(y));
-        else dy = fr(y - t);
-        d[yo + j] = fr(dy / nb);
-      }
-      if (code === 4) {
+      rowGrad32(loss, a, yo, ys, to, k, nb, d, yo);
+      if (code === ACT.SOFTMAX) {
         let s = 0;
         for (let j = 0; j < k; j++) s = fr(s + fr(d[yo + j] * a[yo + j]));
         for (let j = 0; j < k; j++) d[yo + j] = fr(a[yo + j] * fr(d[yo + j] - s));
@@ -461,6 +450,11 @@ export class CpuNet {
       done = t + 1;
       if (!Number.isFinite(lossv)) {
         reason = 2;
+        stopEpoch = e;
+        break;
+      }
+      if (!w.subarray(0, P).every(Number.isFinite)) {
+        reason = 3;
         stopEpoch = e;
         break;
       }
