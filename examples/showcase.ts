@@ -69,13 +69,13 @@ async function main(): Promise<void> {
   unit.dispose();
 
   console.log('\nSeed 001: the Celsius-to-Fahrenheit neuron, F = max(32, 9/5 C + 32)');
-  await rt.defineActivation('c2f', {
+  const c2f = await rt.defineActivation('c2f', {
     wgsl: { forward: 'max(32.0, x)', backward: 'select(0.0, dy, x > 32.0)' },
     cpu: { forward: (x) => Math.max(32, x), backward: (x, _y, dy) => (x > 32 ? dy : 0) },
   });
   const celsius = [-20, -10, 0, 36.5, 40, 50, 100];
   const net = rt.linear(rt.tensor(celsius), { a: 1.8, b: 32 });
-  const f = await rt.activation('c2f', net).read();
+  const f = await rt.activation(c2f, net).read();
   console.log(`  C = ${fmt(celsius)}\n  F = ${fmt(f, 6)}   (seed: [32, 32, 32.0, 97.7, 104.0, 122.0, 212.0])`);
 
   console.log('\nSeed 002: softmax([2, 10, 1, 4])');

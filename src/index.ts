@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 export { createRuntime, Runtime } from './runtime';
 export type { RuntimeOptions, Backend, LostInfo, MemoryInfo, OpSpec, GpuTensor } from './runtime';
 export { Tensor } from './tensor';
@@ -5,6 +6,7 @@ export type { Shape, TensorLike, NestedArray } from './shape';
 export { NNError, GpuError, DeviceLostError, VerifyError } from './errors';
 export { BUILTIN_ACTIVATIONS, findActivation } from './activations/table';
 export type { ActivationSpec, ActivationParams, CustomActivationDefinition } from './activations/types';
+export type { ActivationName, ElementwiseActivationName, LayerActivationName, CustomActivationName, LossNameOrAlias, MetricName, OptimizerName, NameOf } from './names';
 export { ulpDistance, withinTolerance } from './ulp';
 export type { Tolerance } from './ulp';
 export type { AdapterInfo } from './gpu/device';

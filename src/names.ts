@@ -86,7 +86,7 @@ export type MetricName = (typeof METRIC_NAMES)[number];
  */
 export const OPTIMIZER_NAMES = [
   'sgd', 'SGD',
-  'adam', 'Adam', 'adamw', 'AdamW',
+  'adam', 'Adam', 'adamw', 'AdamW', 'adam_w',
   'rmsprop', 'RMSprop', 'RMSProp',
   'adagrad', 'Adagrad',
 ] as const;

@@ -3,7 +3,7 @@
  * Every op goes through `run()`, which validates inputs, allocates outputs, records the GPU
  * work (or computes on the CPU), and under `verify: true` cross-checks GPU against CPU.
  */
-import { DeviceLostError, NNError, VerifyError, formatShape } from './errors';
+import { DeviceLostError, NNError, VerifyError, describeValue, formatShape, invalid, quotedList } from './errors';
 import { acquireDevice, type AdapterInfo, type DeviceOptions } from './gpu/device';
 import { Scheduler, type Batch, type SchedulerOptions } from './gpu/scheduler';
 import { checkShape, flatten, sameShape, sizeOf, type Shape, type TensorLike } from './shape';
@@ -17,6 +17,7 @@ import { lossAndGrad, lossBackward, lossForward, type LossOptions } from './kern
 import { dense, denseForward, denseGrad, type DenseForwardOptions, type DenseGradOptions, type DenseGrads, type DenseOptions } from './kernels/dense';
 import { matmul, type MatmulOptions } from './kernels/matmul';
 import { sgdUpdate, type SgdOptions } from './kernels/sgd';
+import type { ActivationName, CustomActivationName, ElementwiseActivationName, LossNameOrAlias, NameOf } from './names';
 
 /** Uploaded GPU tensors up to this many elements keep their values for host-side checks (labels, targets). */
 const HOST_COPY_MAX = 1 << 16;
@@ -220,6 +221,7 @@ export class Runtime implements TensorOwner {
 
   /** Resolves once all work so far has run; rejects with the first GPU or verify error. */
   async sync(): Promise<void> {
+    if (this.disposedFlag) throw new NNError('sync: the runtime was disposed');
     if (this.scheduler) await this.scheduler.sync();
     await this.verified();
   }
@@ -295,15 +297,18 @@ export class Runtime implements TensorOwner {
 
   /** @internal Throws unless `t` is a live tensor of this runtime. */
   checkTensor(op: string, t: unknown, what = 'input'): asserts t is Tensor {
-    if (!(t instanceof Tensor)) throw new NNError(`${op}: ${what} must be a Tensor, got ${describe(t)}`);
-    if (t.owner !== this) throw new NNError(`${op}: ${what} ${t} belongs to another runtime; tensors cannot be mixed between runtimes`);
-    if (t.disposed) throw new NNError(`${op}: ${what} ${t} was disposed`);
+    if (!(t instanceof Tensor)) throw new NNError(`${op}: ${what} must be a Tensor, got ${describeValue(t)}`);
+    if (t.owner !== this) {
+      throw new NNError(`${op}: ${what} (${t.label}) belongs to another runtime; tensors cannot be mixed between runtimes (make it on this one, e.g. rt.tensor(await t.array()))`);
+    }
+    if (t.disposed) throw new NNError(`${op}: ${what} (${t.label}) was disposed`);
     if (t.storage.kind === 'gpu' && t.storage.scheduler !== this.scheduler) {
-      throw new DeviceLostError(`${op}: ${what} ${t} lives on a GPU device that was lost; create it again on the recovered runtime`);
+      throw new DeviceLostError(`${op}: ${what} (${t.label}) lives on a GPU device that was lost; create it again on the recovered runtime`);
     }
   }
 
-  private assertOpen(op: string): void {
+  /** @internal Throws once the runtime is disposed (or its device unusable). */
+  assertOpen(op: string): void {
     if (this.disposedFlag) throw new NNError(`${op}: the runtime was disposed`);
     this.scheduler?.assertUsable(op);
   }
@@ -323,6 +328,7 @@ export class Runtime implements TensorOwner {
       if (!this.scheduler) {
         const data = (t: Tensor) => (t.storage as { data: Float32Array }).data;
         spec.cpu(inputs.map(data), targets.map(data));
+        for (const t of writes) t.writes++;
         return outputs;
       }
       const s = this.scheduler;
@@ -333,7 +339,10 @@ export class Runtime implements TensorOwner {
       spec.gpu(s, inputs.map(gpuView), targets.map(gpuView));
       const producer = s.currentBatch();
       for (const t of targets) (t.storage as { producer: Batch | null }).producer = producer;
-      for (const t of writes) (t.storage as { host?: Float32Array | null }).host = null;
+      for (const t of writes) {
+        (t.storage as { host?: Float32Array | null }).host = null;
+        t.writes++;
+      }
       if (this.verify) this.scheduleVerify(spec, verifyBefore, targets);
       return outputs;
     } catch (e) {
@@ -410,14 +419,14 @@ export class Runtime implements TensorOwner {
   // ------------------------------------------------------------------ activations
 
   /** y = f(x) for a built-in or defined activation; `params` as documented per function. */
-  activation(name: string, x: Tensor, params?: ActivationParams): Tensor {
+  activation<N extends string>(name: NameOf<N, ActivationName, CustomActivationName>, x: Tensor, params?: ActivationParams): Tensor {
     const row = rowActivation(name, params);
     if (row) return row.log ? this.logSoftmax(x, row.opts) : this.softmax(x, row.opts);
     return activationForward(this, name, x, params);
   }
 
   /** dx = dy * f'(x) (for softmax / logSoftmax, which take `{axis}`: the vector-Jacobian product). */
-  activationGrad(name: string, x: Tensor, dy: Tensor, params?: ActivationParams): Tensor {
+  activationGrad<N extends string>(name: NameOf<N, ActivationName, CustomActivationName>, x: Tensor, dy: Tensor, params?: ActivationParams): Tensor {
     const row = rowActivation(name, params);
     if (!row) return activationBackward(this, name, x, dy, params);
     return this.tidy(() => {
@@ -428,10 +437,14 @@ export class Runtime implements TensorOwner {
 
   /**
    * Adds an activation from WGSL expressions (in `x`; backward in `x`, `y`, `dy`) and their
-   * CPU twins. Usable at once; the promise rejects if the WGSL does not compile.
+   * CPU twins. Usable at once; the promise rejects if the WGSL does not compile, and resolves
+   * to the name, typed for `activation()` and `Dense({activation})`.
    */
-  defineActivation(name: string, def: CustomActivationDefinition): Promise<void> {
-    return defineCustomActivation(this, name, def);
+  defineActivation<const N extends string>(name: N, def: CustomActivationDefinition): Promise<CustomActivationName<N>> {
+    this.assertOpen(`defineActivation('${String(name)}')`);
+    const defined = defineCustomActivation(this, name, def).then(() => name as CustomActivationName<N>);
+    defined.catch(() => undefined); // a caller that does not await it gets no unhandled rejection
+    return defined;
   }
 
   sigmoid(x: Tensor): Tensor { return this.activation('sigmoid', x); }
@@ -480,11 +493,11 @@ export class Runtime implements TensorOwner {
   /** [M, K] x [K, N] -> [M, N]; `transposeA`: a is [K, M], `transposeB`: b is [N, K]. */
   matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor { return matmul(this, a, b, opts); }
   /** y = act(x kernel + bias): x [N, C], kernel [C, K], bias [K] or null. */
-  dense(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseOptions): Tensor { return dense(this, x, kernel, bias, opts); }
+  dense<A extends string>(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseOptions<A>): Tensor { return dense(this, x, kernel, bias, opts); }
   /** {y, z}: y as `dense`, z = x kernel + bias when `keepPreActivation` (else null). */
-  denseForward(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseForwardOptions): { y: Tensor; z: Tensor | null } { return denseForward(this, x, kernel, bias, opts); }
+  denseForward<A extends string>(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseForwardOptions<A>): { y: Tensor; z: Tensor | null } { return denseForward(this, x, kernel, bias, opts); }
   /** {dx, dkernel, dbias} from dy = dL/dy; pass `z` (and `activation`) when one was fused. */
-  denseGrad(x: Tensor, kernel: Tensor, dy: Tensor, opts?: DenseGradOptions): DenseGrads { return denseGrad(this, x, kernel, dy, opts); }
+  denseGrad<A extends string>(x: Tensor, kernel: Tensor, dy: Tensor, opts?: DenseGradOptions<A>): DenseGrads { return denseGrad(this, x, kernel, dy, opts); }
   /** In place: param -= lr grad, or Keras momentum; lists update two tensors per dispatch. */
   sgdUpdate(param: Tensor | readonly Tensor[], grad: Tensor | readonly Tensor[], opts: SgdOptions): void { sgdUpdate(this, param, grad, opts); }
 
@@ -499,11 +512,11 @@ export class Runtime implements TensorOwner {
   /** dx from the log-softmax output y and the upstream gradient dy. */
   logSoftmaxGrad(y: Tensor, dy: Tensor, opts?: AxisOptions): Tensor { return logSoftmaxGradOp(this, y, dy, opts); }
   /** A loss by name (Keras spellings accepted): scalar for 'mean' (default) / 'sum', per-sample for 'none'. */
-  loss(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossForward(this, name, yPred, yTrue, options); }
+  loss<N extends string>(name: NameOf<N, LossNameOrAlias>, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossForward(this, name, yPred, yTrue, options); }
   /** Gradient of `loss(name, ...)` w.r.t. yPred, for the same reduction. */
-  lossGrad(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossBackward(this, name, yPred, yTrue, options); }
+  lossGrad<N extends string>(name: NameOf<N, LossNameOrAlias>, yPred: Tensor, yTrue: Tensor, options?: LossOptions): Tensor { return lossBackward(this, name, yPred, yTrue, options); }
   /** The loss and its gradient in one call (one pass per row for softmax cross-entropy from logits). */
-  lossAndGrad(name: string, yPred: Tensor, yTrue: Tensor, options?: LossOptions): { loss: Tensor; grad: Tensor } { return lossAndGrad(this, name, yPred, yTrue, options); }
+  lossAndGrad<N extends string>(name: NameOf<N, LossNameOrAlias>, yPred: Tensor, yTrue: Tensor, options?: LossOptions): { loss: Tensor; grad: Tensor } { return lossAndGrad(this, name, yPred, yTrue, options); }
 
   // ------------------------------------------------------------------ lifecycle
 
@@ -557,13 +570,6 @@ function dependOn(batch: Batch, t: Tensor): void {
   if (p && p !== batch) batch.deps.add(p);
 }
 
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
-  return `${typeof v} ${String(v)}`;
-}
-
 export function sameShapeOrThrow(op: string, a: Tensor, b: Tensor, what: string): void {
   if (!sameShape(a.shape, b.shape)) {
     throw new NNError(`${op}: expected ${what} of shape ${formatShape(a.shape)}, got ${formatShape(b.shape)}`);
@@ -572,20 +578,19 @@ export function sameShapeOrThrow(op: string, a: Tensor, b: Tensor, what: string)
 
 /** Creates a runtime on WebGPU (default) or the CPU path. */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  if (options === null || typeof options !== 'object') throw new NNError(`createRuntime: options must be an object, got ${String(options)}`);
+  const op = 'createRuntime';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) invalid(op, 'options', "an object like {backend: 'cpu'}", options);
   const backend = options.backend ?? 'webgpu';
-  if (backend !== 'webgpu' && backend !== 'cpu') {
-    throw new NNError(`createRuntime: unknown backend '${String(backend)}' (expected 'webgpu' or 'cpu')`);
-  }
+  if (typeof backend === 'string' && backend !== 'webgpu' && backend !== 'cpu') throw new NNError(`${op}: unknown backend '${backend}' (expected 'webgpu' or 'cpu')`);
+  if (backend !== 'webgpu' && backend !== 'cpu') invalid(op, 'backend', quotedList(['webgpu', 'cpu']), backend);
   for (const key of ['maxOpsPerBatch', 'workgroupSize', 'maxBindingBytes'] as const) {
     const v = options[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new NNError(`createRuntime: ${key} must be a positive integer, got ${String(v)}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) invalid(op, key, 'a positive integer', v);
   }
-  if (options.poolCapBytes !== undefined && !(typeof options.poolCapBytes === 'number' && options.poolCapBytes >= 0 && options.poolCapBytes !== Infinity)) {
-    throw new NNError(`createRuntime: poolCapBytes must be a finite number >= 0, got ${String(options.poolCapBytes)}`);
-  }
+  const cap = options.poolCapBytes;
+  if (cap !== undefined && !(typeof cap === 'number' && cap >= 0 && cap !== Infinity)) invalid(op, 'poolCapBytes', 'a finite number >= 0', cap);
   if (options.nodePolling !== undefined && options.nodePolling !== 'gentle' && options.nodePolling !== 'spin') {
-    throw new NNError(`createRuntime: nodePolling must be 'gentle' or 'spin', got ${JSON.stringify(options.nodePolling)}`);
+    invalid(op, 'nodePolling', quotedList(['gentle', 'spin']), options.nodePolling);
   }
   if (backend === 'cpu') return new Runtime('cpu', null, null, options);
   const acquired = await acquireDevice(options);

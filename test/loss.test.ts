@@ -301,7 +301,9 @@ describe('losses: invalid values and bad input', () => {
     expect(() => rt.loss('categoricalCrossentropy', p, rt.tensor(new Float32Array(8), [4, 2]))).toThrow('categoricalCrossentropy: expected yTrue of shape [4, 3], got [4, 2]');
     expect(() => rt.lossGrad('mse', p, rt.tensor(new Float32Array(12), [3, 4]))).toThrow('mse.backward: expected yTrue of shape [4, 3], got [3, 4]');
     expect(() => rt.loss('sparseCategoricalCrossentropy', p, rt.tensor([0, 1, 2]))).toThrow('sparseCategoricalCrossentropy: expected yTrue (class indices) of shape [4] or [4, 1] for yPred [4, 3], got [3]');
+    // @ts-expect-error 'hinge' is no loss: a compile error too
     expect(() => rt.loss('hinge', p, p)).toThrow(NNError);
+    // @ts-expect-error as above
     expect(() => rt.loss('hinge', p, p)).toThrow("loss: unknown loss 'hinge'");
     expect(() => rt.loss('mse', p, p, { fromLogits: true })).toThrow("mse: unknown option 'fromLogits' (known: reduction)");
     expect(() => rt.loss('mse', p, p, { reduction: 'avg' } as never)).toThrow("mse: reduction must be 'mean', 'sum' or 'none', got avg");

@@ -176,9 +176,12 @@ describe('Sequential model', () => {
     await expect(m.fit(X, Y, { epochs: 0 })).rejects.toThrow(/epochs must be a positive integer/);
     await expect(m.fit(X, Y, { batchSize: -1 })).rejects.toThrow(/batchSize must be a positive integer/);
     await expect(m.fit([[NaN, 1]], [[0, 1]])).rejects.toThrow(/x contains NaN at row 0/);
+    // @ts-expect-error 'hinge' is no loss: a compile error too
     expect(() => m.compile({ loss: 'hinge' })).toThrow(/unknown loss 'hinge' \(known: mse, mae/);
     expect(() => m.compile({ loss: 'mse', optimizer: 'adam' as never })).toThrow(/unknown optimizer 'adam'/);
+    // @ts-expect-error 'auc' is no metric: a compile error too
     expect(() => m.compile({ loss: 'mse', metrics: ['auc'] })).toThrow(/unknown metric 'auc' \(known: mse/);
+    // @ts-expect-error 'nope' is no activation: a compile error too
     expect(() => new Sequential([Input({ shape: [2] }), Dense({ units: 1, activation: 'nope' })], { runtime: gpu }).build()).toThrow(/unknown activation 'nope'/);
     await expect(loadModel('{"format": "webgpu-nn/sequential", "formatVersion": 1, "inputShape": [2], "layers": [], "weights": []}', { runtime: gpu })).rejects.toThrow(NNError);
     await expect(loadModel('{not json', { runtime: gpu })).rejects.toThrow(/corrupt or unsupported model file: not valid JSON/);

@@ -49,7 +49,7 @@ describe('Dawn polling while a runtime waits', () => {
   });
 
   it('rejects an unknown nodePolling mode by name', async () => {
-    await expect(createRuntime({ nodePolling: 'lazy' as never })).rejects.toThrow(`createRuntime: nodePolling must be 'gentle' or 'spin', got "lazy"`);
+    await expect(createRuntime({ nodePolling: 'lazy' as never })).rejects.toThrow(`createRuntime: nodePolling must be 'gentle' or 'spin', got the string 'lazy'`);
   });
 
   it('user code calling setImmediate during a wait still gets a real immediate', async () => {

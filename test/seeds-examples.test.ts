@@ -77,7 +77,7 @@ for (const backend of ['webgpu', 'cpu'] as const) {
           cpu: { forward: (x) => Math.max(32, x), backward: (x, _y, dy) => (x > 32 ? dy : 0) },
         });
       }
-      const m = new Sequential([Input({ shape: [1] }), Dense({ units: 1, activation: 'c2f' })], { runtime: rt });
+      const m = new Sequential([Input({ shape: [1] }), Dense({ units: 1, activation: 'c2f' as string })], { runtime: rt });
       m.setWeights([[[9 / 5]], [32]]);
       const f = Array.from(await (await m.predict(C2F.celsius)).read());
       expect(f.map((v) => v.toFixed(1))).toEqual(C2F.fahrenheit.map((v) => v.toFixed(1)));

@@ -4,7 +4,7 @@
  * `backward`; both are written independently of the WGSL and are within 1 ULP of the correctly
  * rounded float32 result once the caller rounds them with Math.fround.
  */
-import { NNError } from '../errors';
+import { NNError, describeValue } from '../errors';
 import type { ActivationParams, ActivationSpec, PackedParams } from './types';
 import { normalCdf, normalPdf } from './special';
 
@@ -47,15 +47,15 @@ function makePack(e: Entry): ActivationSpec['pack'] {
       const v = params?.[key];
       if (v === undefined) { values[key] = s.default; continue; }
       if (s.kind === 'number') {
-        if (typeof v !== 'number') throw new NNError(`${e.name}: parameter '${key}' must be a number, got ${typeof v}`);
+        if (typeof v !== 'number') throw new NNError(`${e.name}: parameter '${key}' must be a number, got ${describeValue(v)}`);
         if (!Number.isFinite(v) || !Number.isFinite(f32(v))) {
           throw new NNError(`${e.name}: parameter '${key}' must be a finite float32, got ${v}`);
         }
         if (s.nonZero && f32(v) === 0) throw new NNError(`${e.name}: parameter '${key}' must be non-zero`);
       } else if (s.kind === 'boolean') {
-        if (typeof v !== 'boolean') throw new NNError(`${e.name}: parameter '${key}' must be a boolean, got ${typeof v}`);
+        if (typeof v !== 'boolean') throw new NNError(`${e.name}: parameter '${key}' must be a boolean, got ${describeValue(v)}`);
       } else if (typeof v !== 'string' || !s.values.includes(v)) {
-        throw new NNError(`${e.name}: parameter '${key}' must be one of ${s.values.map((x) => `'${x}'`).join(', ')}, got ${String(v)}`);
+        throw new NNError(`${e.name}: parameter '${key}' must be one of ${s.values.map((x) => `'${x}'`).join(', ')}, got ${describeValue(v)}`);
       }
       values[key] = v;
     }

@@ -32,10 +32,29 @@ const INSTALL_HINT =
 
 const OPTIONAL_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[];
 
-/** Dawn's GPU object must outlive every device made from it, or Node crashes; keep them all here. */
-const keepAlive: unknown[] = [];
+/**
+ * Dawn's GPU objects, one per set of options, shared by every runtime of the process. Each
+ * must outlive the devices made from it (or Node crashes), so they are kept for the process.
+ * Sharing also means Dawn's adapter discovery runs once: on Mesa's lavapipe it prints two lines
+ * to stderr from native code ("Warning: maxDynamicUniformBuffersPerPipelineLayout artificially
+ * reduced from 1000000 to 16 ...", the same for storage buffers), which JavaScript cannot
+ * filter; they are harmless (Dawn caps a limit lavapipe reports as unbounded) and now appear
+ * once per process instead of once per runtime.
+ */
+const dawnGpus = new Map<string, Promise<GPU>>();
 
-async function nodeGpu(dawnOptions: string[]): Promise<GPU | undefined> {
+function nodeGpu(dawnOptions: string[]): Promise<GPU> {
+  const key = JSON.stringify(dawnOptions);
+  let gpu = dawnGpus.get(key);
+  if (!gpu) {
+    gpu = createDawnGpu(dawnOptions);
+    dawnGpus.set(key, gpu);
+    gpu.catch(() => dawnGpus.delete(key));
+  }
+  return gpu;
+}
+
+async function createDawnGpu(dawnOptions: string[]): Promise<GPU> {
   const specifier = 'webgpu';
   let mod: { create: (opts: string[]) => GPU; globals: Record<string, unknown> };
   try {
@@ -46,9 +65,7 @@ async function nodeGpu(dawnOptions: string[]): Promise<GPU | undefined> {
   for (const [k, v] of Object.entries(mod.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
-  const gpu = mod.create(dawnOptions);
-  keepAlive.push(gpu);
-  return gpu;
+  return mod.create(dawnOptions);
 }
 
 function findGpu(): GPU | undefined {

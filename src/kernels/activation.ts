@@ -4,7 +4,7 @@
  * `defineActivation` compile into the same kernel (ACTIVATION = 1000).
  */
 import activationShader from '../../shaders/activation.wgsl?raw';
-import { NNError, formatShape } from '../errors';
+import { NNError, formatShape, invalid } from '../errors';
 import { BUILTIN_ACTIVATIONS, findActivation, foldName } from '../activations/table';
 import type { ActivationParams, ActivationSpec, CustomActivationDefinition, PackedParams } from '../activations/types';
 import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
@@ -35,16 +35,18 @@ interface Resolved {
   custom: CustomEntry | null;
 }
 
+/** The names an unknown-activation error lists: the built-ins, `extra`, then this runtime's own. */
+export function knownActivations(rt: Runtime, extra: readonly string[] = []): string {
+  return [...BUILTIN_ACTIVATIONS.map((a) => a.name), ...extra, ...rt.activations.custom.keys()].join(', ');
+}
+
 /** `fn`: the API method, named in errors as fn('name'). */
 function resolve(rt: Runtime, fn: string, name: unknown): Resolved {
-  if (typeof name !== 'string') throw new NNError(`${fn}('${String(name)}'): activation name must be a string, got ${typeof name}`);
+  if (typeof name !== 'string') invalid(fn, 'the activation name', "a string like 'relu'", name);
   const custom = rt.activations.custom.get(name);
   if (custom) return { spec: custom.spec, custom };
   const spec = findActivation(name);
-  if (!spec) {
-    const known = [...BUILTIN_ACTIVATIONS.map((a) => a.name), ...rt.activations.custom.keys()].join(', ');
-    throw new NNError(`${fn}('${name}'): unknown activation '${name}' (known: ${known})`);
-  }
+  if (!spec) throw new NNError(`${fn}('${name}'): unknown activation '${name}' (known: ${knownActivations(rt, ['softmax', 'logSoftmax'])})`);
   return { spec, custom: null };
 }
 
@@ -131,7 +133,7 @@ export function elementwisePipeline(s: Scheduler, parts: ShaderFile[], entry: st
 
 function packOrThrow(op: string, spec: ActivationSpec, params: ActivationParams | undefined): PackedParams {
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-    throw new NNError(`${op}: params must be an object like {alpha: 0.2}, got ${String(params)}`);
+    invalid(op, 'params', 'an object like {alpha: 0.2}', params);
   }
   return spec.pack(params);
 }
@@ -177,8 +179,8 @@ export function activationBackward(rt: Runtime, name: string, x: Tensor, dy: Ten
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function defineCustomActivation(rt: Runtime, name: string, def: CustomActivationDefinition): Promise<void> {
-  const op = `defineActivation('${String(name)}')`;
-  if (typeof name !== 'string' || !NAME_RE.test(name)) throw new NNError(`${op}: the name must be an identifier like 'c2f'`);
+  const op = typeof name === 'string' ? `defineActivation('${name}')` : 'defineActivation';
+  if (typeof name !== 'string' || !NAME_RE.test(name)) invalid(op, 'the name', "an identifier like 'c2f'", name);
   if (findActivation(name) || /^(log)?softmax$/.test(foldName(name))) throw new NNError(`${op}: '${name}' is a built-in activation; choose another name`);
   if (rt.activations.custom.has(name)) throw new NNError(`${op}: '${name}' is already defined`);
   const wgsl = def?.wgsl;

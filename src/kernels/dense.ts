@@ -8,14 +8,15 @@
  * path reproduces the seeds' float32 numbers.
  */
 import denseShader from '../../shaders/dense.wgsl?raw';
-import { NNError, formatShape } from '../errors';
-import { BUILTIN_ACTIVATIONS, findActivation } from '../activations/table';
+import { NNError, formatShape, invalid } from '../errors';
+import { findActivation } from '../activations/table';
 import type { ActivationParams, ActivationSpec, PackedParams } from '../activations/types';
 import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
-import { CUSTOM_ACTIVATION_ID } from './activation';
+import type { CustomActivationName, ElementwiseActivationName, NameOf } from '../names';
+import { CUSTOM_ACTIVATION_ID, knownActivations } from './activation';
 
 const KERNEL: ShaderFile = { file: 'dense.wgsl', code: denseShader };
 const CUSTOM_STUB: ShaderFile = {
@@ -226,18 +227,18 @@ export function denseBackwardCpu(dx: Float32Array | null, dw: Float32Array, db: 
 
 // ------------------------------------------------------------------ ops
 
-export interface DenseOptions {
+export interface DenseOptions<A extends string = ElementwiseActivationName> {
   /** Elementwise activation fused into the epilogue (default: none, i.e. identity). */
-  activation?: string;
+  activation?: NameOf<A, ElementwiseActivationName, CustomActivationName>;
   activationParams?: ActivationParams;
 }
 
-export interface DenseForwardOptions extends DenseOptions {
+export interface DenseForwardOptions<A extends string = ElementwiseActivationName> extends DenseOptions<A> {
   /** Also return the pre-activation z = x W + b (for `denseGrad`). */
   keepPreActivation?: boolean;
 }
 
-export interface DenseGradOptions extends DenseOptions {
+export interface DenseGradOptions<A extends string = ElementwiseActivationName> extends DenseOptions<A> {
   /** The pre-activation z of the forward pass; required with an activation. */
   z?: Tensor;
   /** Compute dx (default true); the first layer of a network does not need it. */
@@ -265,20 +266,17 @@ export function fusedActivation(rt: Runtime, op: string, name: unknown, params: 
     if (params !== undefined) throw new NNError(`${op}: activationParams given without an activation`);
     return undefined;
   }
-  if (typeof name !== 'string') throw new NNError(`${op}: activation must be a string, got ${typeof name}`);
+  if (typeof name !== 'string') invalid(op, 'activation', "a name like 'relu'", name);
   if (name === 'softmax') {
     throw new NNError(`${op}: softmax is not an elementwise activation; apply runtime.softmax to the dense output instead`);
   }
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-    throw new NNError(`${op}: activationParams must be an object like {alpha: 0.2}, got ${String(params)}`);
+    invalid(op, 'activationParams', 'an object like {alpha: 0.2}', params);
   }
   const custom = rt.activations.custom.get(name);
   if (custom) return { spec: custom.spec, id: CUSTOM_ACTIVATION_ID, custom: custom.lib, p: custom.spec.pack(params) };
   const spec = findActivation(name);
-  if (!spec) {
-    const known = [...BUILTIN_ACTIVATIONS.map((a) => a.name), ...rt.activations.custom.keys()].join(', ');
-    throw new NNError(`${op}: unknown activation '${name}' (known: ${known})`);
-  }
+  if (!spec) throw new NNError(`${op}: unknown activation '${name}' (known: ${knownActivations(rt)})`);
   return { spec, id: spec.id, custom: null, p: spec.pack(params) };
 }
 
@@ -302,10 +300,13 @@ function checkDense(rt: Runtime, op: string, x: Tensor, kernel: Tensor, bias: Te
 
 const GEMM_TOLERANCE = (k: number) => ({ rtol: 1e-5 * Math.sqrt(Math.max(1, k)), atol: 1e-6 * Math.max(1, k) });
 
-/** {y} or {y, z}: y = act(x kernel + bias). x [N, C], kernel [C, K], bias [K]. */
-export function denseForward(rt: Runtime, x: Tensor, kernel: Tensor, bias: Tensor | null | undefined, opts: DenseForwardOptions = {}): { y: Tensor; z: Tensor | null } {
+/**
+ * {y} or {y, z}: y = act(x kernel + bias). x [N, C], kernel [C, K], bias [K]. The ops take any
+ * activation name (`<any>`): the runtime's typed methods check literals, `fusedActivation` at run time.
+ */
+export function denseForward(rt: Runtime, x: Tensor, kernel: Tensor, bias: Tensor | null | undefined, opts: DenseForwardOptions<any> = {}): { y: Tensor; z: Tensor | null } {
   const op = 'dense';
-  if (opts === null || typeof opts !== 'object') throw new NNError(`${op}: options must be an object like {activation: 'relu'}, got ${String(opts)}`);
+  if (opts === null || typeof opts !== 'object') invalid(op, 'options', "an object like {activation: 'relu'}", opts);
   const [n, c, k] = checkDense(rt, op, x, kernel, bias);
   const act = fusedActivation(rt, op, opts.activation, opts.activationParams);
   const keepZ = !!opts.keepPreActivation;
@@ -322,14 +323,14 @@ export function denseForward(rt: Runtime, x: Tensor, kernel: Tensor, bias: Tenso
   return { y: out[0], z: keepZ ? out[1] : null };
 }
 
-export function dense(rt: Runtime, x: Tensor, kernel: Tensor, bias?: Tensor | null, opts: DenseOptions = {}): Tensor {
+export function dense(rt: Runtime, x: Tensor, kernel: Tensor, bias?: Tensor | null, opts: DenseOptions<any> = {}): Tensor {
   return denseForward(rt, x, kernel, bias, { ...opts, keepPreActivation: false }).y;
 }
 
 /** Gradients of y = act(x kernel + b) given dy = dL/dy. */
-export function denseGrad(rt: Runtime, x: Tensor, kernel: Tensor, dy: Tensor, opts: DenseGradOptions = {}): DenseGrads {
+export function denseGrad(rt: Runtime, x: Tensor, kernel: Tensor, dy: Tensor, opts: DenseGradOptions<any> = {}): DenseGrads {
   const op = 'denseGrad';
-  if (opts === null || typeof opts !== 'object') throw new NNError(`${op}: options must be an object like {activation: 'relu', z}, got ${String(opts)}`);
+  if (opts === null || typeof opts !== 'object') invalid(op, 'options', "an object like {activation: 'relu', z}", opts);
   const [n, c, k] = checkDense(rt, op, x, kernel, undefined);
   rt.checkTensor(op, dy, 'dy');
   if (dy.rank !== 2 || dy.shape[0] !== n || dy.shape[1] !== k) {

@@ -1,7 +1,8 @@
 /** Layers of a Sequential model: Input and Dense (z = x W + b, then the activation). */
-import { NNError } from '../errors';
+import { NNError, invalid } from '../errors';
 import { ACT } from '../gpu/ids';
-import { findActivation, foldName } from '../activations/table';
+import { BUILTIN_ACTIVATIONS, findActivation, foldName } from '../activations/table';
+import type { CustomActivationName, LayerActivationName, NameOf } from '../names';
 import { getInitializer, type Initializer, type InitializerLike } from './initializers';
 
 export interface InputConfig {
@@ -16,7 +17,7 @@ export class InputLayer {
   constructor(config: InputConfig) {
     const shape = config?.shape;
     if (!Array.isArray(shape) || shape.length !== 1 || !Number.isInteger(shape[0]) || shape[0] < 1) {
-      throw new NNError(`Input: shape must be [features] with a positive integer (Dense networks take rows of features), got ${JSON.stringify(shape)}`);
+      invalid('Input', 'shape', '[features] with a positive integer (Dense networks take rows of features)', shape);
     }
     this.shape = [...shape];
     this.name = config.name ?? 'input';
@@ -28,10 +29,13 @@ export function Input(config: InputConfig): InputLayer {
   return new InputLayer(config);
 }
 
-export interface DenseConfig {
+export interface DenseConfig<A extends string = LayerActivationName> {
   units: number;
-  /** 'relu', 'sigmoid', 'tanh', 'softmax', 'linear' (identity, as Keras), any activation of the table, or one made with runtime.defineActivation. */
-  activation?: string | null;
+  /**
+   * 'relu', 'sigmoid', 'tanh', 'softmax', 'linear' (identity, as Keras; also null), any
+   * activation of the table, or one made with runtime.defineActivation (the name it resolves to).
+   */
+  activation?: NameOf<A, LayerActivationName, CustomActivationName> | null;
   useBias?: boolean;
   kernelInitializer?: InitializerLike;
   biasInitializer?: InitializerLike;
@@ -55,11 +59,12 @@ export class DenseLayer {
   /** Set when the layer is built: input features. */
   inputUnits = 0;
 
-  constructor(config: DenseConfig) {
+  /** `<any>`: any activation name; the types check literals at `Dense()`, this checks at run time. */
+  constructor(config: DenseConfig<any>) {
     const op = 'Dense';
-    if (!config || typeof config !== 'object') throw new NNError(`${op}: expected a config like {units: 2, activation: 'relu'}`);
+    if (!config || typeof config !== 'object' || Array.isArray(config)) invalid(op, 'the config', "an object like {units: 2, activation: 'relu'}", config);
     const { units } = config;
-    if (!Number.isInteger(units) || units < 1) throw new NNError(`${op}: units must be a positive integer, got ${String(units)}`);
+    if (!Number.isInteger(units) || units < 1) invalid(op, 'units', 'a positive integer', units);
     this.units = units;
     this.activation = normalizeActivation(config.activation);
     this.useBias = config.useBias ?? true;
@@ -67,7 +72,7 @@ export class DenseLayer {
     this.biasInitializer = getInitializer(`${op}.biasInitializer`, config.biasInitializer, 'zeros');
     const shape = config.inputShape ?? (config.inputDim !== undefined ? [config.inputDim] : null);
     if (shape !== null && (!Array.isArray(shape) || shape.length !== 1 || !Number.isInteger(shape[0]) || shape[0] < 1)) {
-      throw new NNError(`${op}: inputShape must be [features] with a positive integer, got ${JSON.stringify(shape)}`);
+      invalid(op, config.inputShape !== undefined ? 'inputShape' : 'inputDim', config.inputShape !== undefined ? '[features] with a positive integer' : 'a positive integer', config.inputShape ?? config.inputDim);
     }
     this.inputShape = shape ? [...shape] : null;
     this.name = config.name ?? (denseCount++ === 0 ? 'dense' : `dense_${denseCount - 1}`);
@@ -91,19 +96,34 @@ export class DenseLayer {
 }
 
 /** `Dense({units: 2, activation: 'relu'})`, as `tf.keras.layers.Dense(2, activation='relu')`. */
-export function Dense(config: DenseConfig): DenseLayer {
+export function Dense<A extends string>(config: DenseConfig<A>): DenseLayer {
   return new DenseLayer(config);
 }
 
 export type Layer = DenseLayer | InputLayer;
 
-/** Keras activation names to the table's names ('linear' and None mean identity in a layer). */
-export function normalizeActivation(name: string | null | undefined): string {
+/** What runtime.defineActivation accepts as a name. */
+const CUSTOM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The names a layer's unknown-activation error lists (a runtime adds its own). */
+export const LAYER_ACTIVATIONS: readonly string[] = [...BUILTIN_ACTIVATIONS.map((a) => a.name), 'softmax'];
+
+/**
+ * Keras activation names to the table's names ('linear' and None mean identity in a layer).
+ * A name that is no built-in but may still be defined with runtime.defineActivation is kept,
+ * and checked when the model meets its runtime (build, compile); any other is an error now.
+ */
+export function normalizeActivation(name: unknown): string {
   if (name === undefined || name === null || name === 'linear' || name === 'identity' || name === 'None') return 'linear';
-  if (typeof name !== 'string') throw new NNError(`Dense: activation must be a name, got ${typeof name}`);
-  if (foldName(name) === 'softmax') return 'softmax';
+  if (typeof name !== 'string') invalid('Dense', 'activation', "a name like 'relu' (or null for none)", name);
+  const folded = foldName(name);
+  if (folded === 'softmax') return 'softmax';
   const spec = findActivation(name);
-  return spec ? spec.name : name; // custom names are checked when the model meets its runtime
+  if (spec) return spec.name;
+  if (folded === 'logsoftmax' || !CUSTOM_NAME.test(name)) {
+    throw new NNError(`Dense: unknown activation ${name === '' ? "''" : `'${name}'`} (known: ${LAYER_ACTIVATIONS.join(', ')}; or the name of one defined with runtime.defineActivation)`);
+  }
+  return name;
 }
 
 /** The trainers' code of a layer activation: ACT ids of the ones both engines implement themselves, -1 for other table activations. */

@@ -4,13 +4,14 @@
  * Training runs on the GPU (weights and optimiser state stay there); networks whose weights
  * fit in workgroup memory train many epochs per dispatch (src/model/train-small.ts).
  */
-import { NNError, formatShape } from '../errors';
+import { NNError, describeValue, formatShape, invalid } from '../errors';
 import { findActivation } from '../activations/table';
 import type { Runtime } from '../runtime';
 import { flatten, nest, type NestedArray, type TensorLike } from '../shape';
 import { Tensor } from '../tensor';
 import { History, type Logs } from './history';
-import { DenseLayer, InputLayer, fusedActivationCode, type Layer } from './layers';
+import { DenseLayer, InputLayer, LAYER_ACTIVATIONS, fusedActivationCode, type Layer } from './layers';
+import type { LossNameOrAlias, MetricName, NameOf, OptimizerName } from '../names';
 import { VALUE, findLoss, metricValueId, type LossEntry, type ValueId } from '../losses/table';
 import { getOptimizer, type OptimizerLike, type SGD } from './optimizers';
 import { nextSeed } from './random';
@@ -23,10 +24,11 @@ export interface SequentialArgs {
   name?: string;
 }
 
-export interface CompileArgs {
-  optimizer?: OptimizerLike;
-  loss: string;
-  metrics?: string[];
+/** `L`, `M`, `O`: the names as written, checked against the known ones (a plain string is checked at run time). */
+export interface CompileArgs<L extends string = LossNameOrAlias, M extends string = MetricName, O extends string = OptimizerName> {
+  optimizer?: Exclude<OptimizerLike, string> | NameOf<O, OptimizerName>;
+  loss: NameOf<L, LossNameOrAlias>;
+  metrics?: readonly NameOf<M, MetricName>[];
 }
 
 export interface FitArgs {
@@ -101,7 +103,7 @@ export class Sequential {
       this.inputShape = [...layer.shape];
       return;
     }
-    if (!(layer instanceof DenseLayer)) throw new NNError(`Sequential.add: expected a layer made by Dense() or Input(), got ${String(layer)}`);
+    if (!(layer instanceof DenseLayer)) throw new NNError(`Sequential.add: expected a layer made by Dense() or Input(), got ${describeValue(layer)}`);
     if (this.layers.length === 0 && !this.inputShape) {
       if (!layer.inputShape) throw new NNError(`Sequential.add: the first layer needs an input shape: Input({shape: [n]}) first, or Dense({..., inputShape: [n]})`);
       this.inputShape = [...layer.inputShape];
@@ -129,14 +131,12 @@ export class Sequential {
 
   private checkActivations(op: string): void {
     const rt = this.rt(op);
-    const customs = new Set<string>();
     this.layers.forEach((l, i) => {
       if (l.activation === 'softmax' && i !== this.layers.length - 1) throw new NNError(`${op}: softmax is only supported on the last layer (layer ${i} '${l.name}')`);
-      if (l.activation === 'linear' || l.activation === 'softmax' || findActivation(l.activation)) return;
-      if (rt.activations.custom.has(l.activation)) return void customs.add(l.activation);
-      throw new NNError(`${op}: layer ${i} '${l.name}' has unknown activation '${l.activation}' (define it with runtime.defineActivation first)`);
+      if (l.activation === 'linear' || l.activation === 'softmax' || findActivation(l.activation) || rt.activations.custom.has(l.activation)) return;
+      const known = [...LAYER_ACTIVATIONS, ...rt.activations.custom.keys()].join(', ');
+      throw new NNError(`${op}: layer ${i} '${l.name}' has unknown activation '${l.activation}' (known: ${known}; or define it with runtime.defineActivation first)`);
     });
-    if (customs.size > 1) throw new NNError(`${op}: at most one user-defined activation per model is supported, got ${[...customs].join(', ')}`);
   }
 
   /** Creates the weights (initialisers) if not there yet. */
@@ -169,14 +169,14 @@ export class Sequential {
 
   // ------------------------------------------------------------------ compile
 
-  compile(args: CompileArgs): void {
+  compile<L extends string, M extends string = never, O extends string = never>(args: CompileArgs<L, M, O>): void {
     const op = 'compile';
-    if (!args || typeof args !== 'object') throw new NNError(`${op}: expected {optimizer, loss, metrics}`);
+    if (!args || typeof args !== 'object' || Array.isArray(args)) invalid(op, 'the arguments', "an object like {optimizer: 'sgd', loss: 'mse', metrics: ['mae']}", args);
     if (this.layers.length === 0) throw new NNError(`${op}: the model has no layers`);
     const optimizer = getOptimizer(op, args.optimizer);
     const loss = findLoss(op, args.loss);
     const metrics = args.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new NNError(`${op}: metrics must be an array of names like ['mae'], got ${String(metrics)}`);
+    if (!Array.isArray(metrics)) invalid(op, 'metrics', "an array of names like ['mae']", metrics);
     const metricCodes = metrics.map((m) => metricValueId(op, m, loss, this.outputUnits));
     if (metricCodes.length > 8) throw new NNError(`${op}: at most 8 metrics are supported`);
     this.checkActivations(op);
@@ -212,6 +212,8 @@ export class Sequential {
     let data: Float32Array;
     let shape: readonly number[];
     if (v instanceof Tensor) {
+      const rt: Runtime = this.rt(op);
+      rt.checkTensor(op, v, what);
       data = await v.read();
       shape = v.shape;
     } else {
@@ -357,7 +359,7 @@ export class Sequential {
       if (l.useBias) want.push({ shape: [l.units], index: 2 * i + 1 });
     });
     if (!Array.isArray(weights) || weights.length !== want.length) {
-      throw new NNError(`${op}: expected ${want.length} arrays (${want.map((w) => formatShape(w.shape)).join(', ')}), got ${Array.isArray(weights) ? weights.length : String(weights)}`);
+      throw new NNError(`${op}: expected ${want.length} arrays (${want.map((w) => formatShape(w.shape)).join(', ')}), got ${Array.isArray(weights) ? weights.length : describeValue(weights)}`);
     }
     // Validate everything before changing anything.
     const staged = weights.map((w, k) => {
@@ -447,13 +449,13 @@ export class Sequential {
     const rt = this.rt(op);
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new NNError(`${op}: epochs must be a positive integer, got ${String(epochs)}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new NNError(`${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isInteger(epochs) || epochs < 1) invalid(op, 'epochs', 'a positive integer', epochs);
+    if (!Number.isInteger(batchSize) || batchSize < 1) invalid(op, 'batchSize', 'a positive integer', batchSize);
     const stopBelow = args.stopWhenLossBelow ?? null;
-    if (stopBelow !== null && (typeof stopBelow !== 'number' || Number.isNaN(stopBelow))) throw new NNError(`${op}: stopWhenLossBelow must be a number, got ${String(stopBelow)}`);
+    if (stopBelow !== null && (typeof stopBelow !== 'number' || Number.isNaN(stopBelow))) invalid(op, 'stopWhenLossBelow', 'a number', stopBelow);
     const split = args.validationSplit;
     if (split !== undefined && !(typeof split === 'number' && split > 0 && split < 1)) {
-      throw new NNError(`${op}: validationSplit must be a number in (0, 1), got ${String(split)}`);
+      invalid(op, 'validationSplit', 'a number in (0, 1)', split);
     }
     let xd = await this.toData(op, x, this.inputUnits, 'x');
     let yd = await this.toTargets(op, y, 'y');
@@ -477,7 +479,7 @@ export class Sequential {
     this.build();
     const spec = this.netSpec();
     const engine = args.engine ?? 'auto';
-    if (engine !== 'auto' && engine !== 'fused' && engine !== 'general') throw new NNError(`${op}: engine must be 'auto', 'fused' or 'general', got ${String(engine)}`);
+    if (engine !== 'auto' && engine !== 'fused' && engine !== 'general') invalid(op, 'engine', "'auto', 'fused' or 'general'", engine);
     const why = fusedBlocker(spec);
     if (engine === 'fused' && why) throw new NNError(`${op}: engine 'fused' cannot train this network: it has ${why}`);
     if (engine === 'general' || (engine === 'auto' && why)) return this.fitGeneralPath(x, y, xd, yd, val, spec, args);
