@@ -6,7 +6,7 @@
 //   predict:  one workgroup per sample, forward only.   evaluate: loss/metric means, 1 invocation.
 //   The general (per-op) path uses: batch_metrics, act_forward / act_backward, gather_rows.
 // float32, one rounding per operation in the per-op order: z = (sum_i a_i w_ij) + b_j,
-// dW_ij += a_i dz_j, da_i = sum_j dz_j w_ij, w -= lr * g. Keras derivatives from the output y:
+// dW_ij += a_i dz_j, da_i = sum_j dz_j w_ij, then the optimizer step. Keras derivatives from the output y:
 // sigmoid dy*y*(1-y), tanh dy*(1-y*y), relu y > 0. Weights Keras order: kernel [in, out], bias [out].
 // logs: [epochs done, stop reason (0 none, 1 loss below, 2 not finite), stop epoch,
 //        stride (1 + NM) per epoch, then (keep_out) the outputs [n, K] of the last epoch run].
@@ -14,7 +14,7 @@
 // Loss, metrics and their gradients come from lib/losses.wgsl (the same Keras conventions as the
 // loss ops); layer codes and value ids are the named constants of lib/ids.wgsl.
 // logs stop reasons: 0 none, 1 loss below, 2 loss not finite, 3 a weight not finite.
-// Requires: lib/math.wgsl, lib/ids.wgsl, lib/losses.wgsl, lib/custom_activation.wgsl.
+// Requires: lib/math.wgsl, lib/ids.wgsl, lib/losses.wgsl, lib/optimizers.wgsl, lib/custom_activation.wgsl.
 
 const SMALLP: u32 = 64u;
 const SMALLU: u32 = 32u;
@@ -60,7 +60,6 @@ override M4: u32 = 0u;
 override M5: u32 = 0u;
 override M6: u32 = 0u;
 override M7: u32 = 0u;
-override MOMENTUM: bool = false;
 // batch_metrics reads predictions from `wts` instead of the forward pass.
 override PRED_IN_STORAGE: bool = false;
 // act_forward / act_backward: the activation code of the elementwise step.
@@ -91,31 +90,37 @@ struct Params {
   batch: u32,
   seed: u32,
   shuffle: u32,
-  lr: f32,
-  momentum: f32,
+  reserved: u32,
+  n_slots: u32,
   stop_below: f32,
   use_stop: u32,
   keep_out: u32,
   slot: u32,
+  // The optimizer (lib/optimizers.wgsl) and its iterations before this chunk.
+  opt: OptStep,
+  iter0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> xs: array<f32>;
 @group(0) @binding(1) var<storage, read> ys: array<f32>;
 @group(0) @binding(3) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(4) var<storage, read_write> vel: array<f32>;
+// Optimizer state [slots * P], slot-major (src/model/optimizers.ts).
+@group(0) @binding(4) var<storage, read_write> opt_state: array<f32>;
 @group(0) @binding(5) var<storage, read_write> logs: array<f32>;
 @group(0) @binding(6) var<storage, read_write> perm: array<u32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
 // Two storage classes, chosen by SMALL: private arrays (registers once the loops unroll; their
 // fixed size keeps compiles fast only when small) or workgroup arrays sized to the network
-// (velocity then stays in `vel`: 2 x 1536 + 3 x 256 floats fit the 16 KiB of workgroup memory).
+// (optimizer state then stays in `opt_state`: 2 x 1536 + 3 x 256 floats fit 16 KiB of workgroup memory).
 override SMALL: bool = true;
 override NPW: u32 = select(P9, 1u, SMALL);
 override NUW: u32 = select(U8 + D8, 1u, SMALL);
 var<private> w_s: array<f32, SMALLP>;
 var<private> g_s: array<f32, SMALLP>;
-var<private> v_s: array<f32, SMALLP>;
+var<private> s0_s: array<f32, SMALLP>;
+var<private> s1_s: array<f32, SMALLP>;
+var<private> s2_s: array<f32, SMALLP>;
 var<private> z_s: array<f32, SMALLU>;
 var<private> a_s: array<f32, SMALLU>;
 var<private> d_s: array<f32, SMALLU>;
@@ -128,8 +133,27 @@ fn w_get(i: u32) -> f32 { if (SMALL) { return w_s[i]; } return w_l[i]; }
 fn w_set(i: u32, x: f32) { if (SMALL) { w_s[i] = x; } else { w_l[i] = x; } }
 fn g_get(i: u32) -> f32 { if (SMALL) { return g_s[i]; } return g_l[i]; }
 fn g_set(i: u32, x: f32) { if (SMALL) { g_s[i] = x; } else { g_l[i] = x; } }
-fn v_get(i: u32) -> f32 { if (SMALL) { return v_s[i]; } return vel[i]; }
-fn v_set(i: u32, x: f32) { if (SMALL) { v_s[i] = x; } else { vel[i] = x; } }
+fn opt_get(k: u32, p: u32) -> f32 {
+  if (SMALL) {
+    switch k {
+      case 0u: { return s0_s[p]; }
+      case 1u: { return s1_s[p]; }
+      default: { return s2_s[p]; }
+    }
+  }
+  return opt_state[k * n_params() + p];
+}
+fn opt_set(k: u32, p: u32, x: f32) {
+  if (SMALL) {
+    switch k {
+      case 0u: { s0_s[p] = x; }
+      case 1u: { s1_s[p] = x; }
+      default: { s2_s[p] = x; }
+    }
+  } else {
+    opt_state[k * n_params() + p] = x;
+  }
+}
 fn z_get(i: u32) -> f32 { if (SMALL) { return z_s[i]; } return z_l[i]; }
 fn z_set(i: u32, x: f32) { if (SMALL) { z_s[i] = x; } else { z_l[i] = x; } }
 fn a_get(i: u32) -> f32 { if (SMALL) { return a_s[i]; } return a_l[i]; }
@@ -396,12 +420,14 @@ fn train() {
   let K = k_out();
   let yo = unit_off(L);
   load_weights();
-  if (MOMENTUM) {
-    for (var p = 0u; p < P; p++) { v_set(p, vel[p]); }
+  if (SMALL) {
+    for (var k = 0u; k < params.n_slots; k++) {
+      for (var p = 0u; p < P; p++) { opt_set(k, p, opt_state[k * P + p]); }
+    }
   }
+  var iter = params.iter0;
   let stride = 1u + NM;
   let n = params.n;
-  let lr = params.lr;
   let out_base = 3u + params.n_epochs * stride;
   var done = 0u;
   var reason = 0u;
@@ -424,15 +450,10 @@ fn train() {
         }
         backward(row, nb);
       }
-      if (MOMENTUM) {
-        for (var p = 0u; p < P; p++) {
-          let vp = m_mul(params.momentum, v_get(p)) - m_mul(lr, g_get(p));
-          v_set(p, vp);
-          w_set(p, w_get(p) + vp);
-        }
-      } else {
-        for (var p = 0u; p < P; p++) { w_set(p, w_get(p) - m_mul(lr, g_get(p))); }
-      }
+      iter = iter + 1u;
+      var alpha = 0.0;
+      if (params.opt.kind == OPT_ADAM) { alpha = opt_alpha(params.opt, f32(iter)); }
+      for (var p = 0u; p < P; p++) { w_set(p, opt_update(params.opt, alpha, p, w_get(p), g_get(p))); }
     }
     let loss = lsum / f32(n);
     logs[3u + t * stride] = loss;
@@ -457,8 +478,10 @@ fn train() {
     }
   }
   for (var p = 0u; p < P; p++) { wts[p] = w_get(p); }
-  if (MOMENTUM) {
-    for (var p = 0u; p < P; p++) { vel[p] = v_get(p); }
+  if (SMALL) {
+    for (var k = 0u; k < params.n_slots; k++) {
+      for (var p = 0u; p < P; p++) { opt_state[k * P + p] = opt_get(k, p); }
+    }
   }
   if (reason != 0u) { perm[params.n] = 1u; }
   logs[0] = f32(done);

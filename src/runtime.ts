@@ -16,7 +16,7 @@ import { logSoftmax as logSoftmaxOp, logSoftmaxGrad as logSoftmaxGradOp, softmax
 import { lossAndGrad, lossBackward, lossForward, type LossOptions } from './kernels/loss';
 import { dense, denseForward, denseGrad, type DenseForwardOptions, type DenseGradOptions, type DenseGrads, type DenseOptions } from './kernels/dense';
 import { matmul, type MatmulOptions } from './kernels/matmul';
-import { sgdUpdate, type SgdOptions } from './kernels/sgd';
+import { sgdUpdate, type SgdOptions } from './kernels/optimizer';
 import type { ActivationName, CustomActivationName, ElementwiseActivationName, LossNameOrAlias, NameOf } from './names';
 
 /** Uploaded GPU tensors up to this many elements keep their values for host-side checks (labels, targets). */

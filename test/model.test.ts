@@ -178,7 +178,7 @@ describe('Sequential model', () => {
     await expect(m.fit([[NaN, 1]], [[0, 1]])).rejects.toThrow(/x contains NaN at row 0/);
     // @ts-expect-error 'hinge' is no loss: a compile error too
     expect(() => m.compile({ loss: 'hinge' })).toThrow(/unknown loss 'hinge' \(known: mse, mae/);
-    expect(() => m.compile({ loss: 'mse', optimizer: 'adam' as never })).toThrow(/unknown optimizer 'adam'/);
+    expect(() => m.compile({ loss: 'mse', optimizer: 'nadam' as never })).toThrow(/unknown optimizer 'nadam' \(known: 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'/);
     // @ts-expect-error 'auc' is no metric: a compile error too
     expect(() => m.compile({ loss: 'mse', metrics: ['auc'] })).toThrow(/unknown metric 'auc' \(known: mse/);
     // @ts-expect-error 'nope' is no activation: a compile error too

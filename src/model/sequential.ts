@@ -13,9 +13,14 @@ import { History, type Logs } from './history';
 import { DenseLayer, InputLayer, LAYER_ACTIVATIONS, fusedActivationCode, type Layer } from './layers';
 import type { LossNameOrAlias, MetricName, NameOf, OptimizerName } from '../names';
 import { VALUE, findLoss, metricValueId, type LossEntry, type ValueId } from '../losses/table';
-import { getOptimizer, type OptimizerLike, type SGD } from './optimizers';
+import { getOptimizer, type Optimizer, type OptimizerLike } from './optimizers';
+import { toCallbackList, type Callback, type CallbackHooks } from './callbacks';
+import { copyOf, gather, pack, scatter } from './copies';
+import { FusedEngine } from './engine-fused';
+import { GeneralEngine } from './engine-general';
+import { runLoop, type Engine } from './fit-loop';
 import { nextSeed } from './random';
-import { GeneralNet, Rows, evaluateGeneral, fitGeneral, predictGeneral } from './train-general';
+import { GeneralNet, Rows, evaluateGeneral, predictGeneral } from './train-general';
 import { evaluateFused, fusedBlocker, paramCount, predictFused, trainChunk, type NetSpec } from './train-small';
 
 export interface SequentialArgs {
@@ -45,14 +50,18 @@ export interface FitArgs {
   validationSplit?: number;
   /** Stop after the first epoch whose loss is below this (the weights are those of that epoch). */
   stopWhenLossBelow?: number;
-  callbacks?: {
-    onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
-    onTrainBegin?: () => void | Promise<void>;
-    onTrainEnd?: (logs: Logs | undefined) => void | Promise<void>;
-  };
-  /** 0: silent (default), 1: a line per epoch. */
-  verbose?: 0 | 1;
-  /** Epochs per GPU dispatch on the fused path, per read-back of the logs on the general path (default: sized to the work). */
+  /**
+   * An object or an array of objects with onTrainBegin/End, onEpochBegin/End, onBatchBegin/End
+   * (Keras logs), or the built-ins earlyStopping(), reduceLROnPlateau(), learningRateScheduler().
+   * onEpochBegin, batch hooks and learning-rate callbacks run the epochs one at a time; batch
+   * hooks run on the per-op engine.
+   */
+  callbacks?: CallbackHooks | Callback | readonly (CallbackHooks | Callback)[];
+  /** 0: silent (default), 1: Keras' progress line per epoch, 2: one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  /** Epoch index to start from (the epochs run are initialEpoch .. epochs - 1, as Keras). */
+  initialEpoch?: number;
+  /** Epochs per GPU dispatch on the fused path, per read-back of the logs on the general path (default: sized to about 50 ms of work, adapting as it runs). */
   epochsPerDispatch?: number;
   /**
    * 'auto' (default): the fused one-dispatch kernel when the network fits it (up to 1536
@@ -66,8 +75,10 @@ export interface FitArgs {
   streamThresholdBytes?: number;
 }
 
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'stopWhenLossBelow', 'callbacks', 'verbose', 'initialEpoch', 'epochsPerDispatch', 'engine', 'keepLastOutputs', 'streamThresholdBytes'];
+
 interface Compiled {
-  optimizer: SGD;
+  optimizer: Optimizer;
   loss: LossEntry;
   /** The name as given (saved with the model). */
   lossName: string;
@@ -86,7 +97,10 @@ export class Sequential {
   private inputShape: number[] | null = null;
   /** [kernel, bias] per layer (bias zeros and never trained when useBias is false). */
   private params: Tensor[] | null = null;
-  private velocity: Tensor | null = null;
+  /** Optimizer state [slots * P] (slot-major, Keras order with bias slots) and iterations run. */
+  private optState: Tensor | null = null;
+  /** Optimizer updates applied so far (Keras `optimizer.iterations`). */
+  iterations = 0;
   private compiled: Compiled | null = null;
 
   constructor(layers: Layer[] | SequentialArgs = [], opts: SequentialArgs = {}) {
@@ -158,8 +172,9 @@ export class Sequential {
   private disposeWeights(): void {
     this.params?.forEach((t) => t.dispose());
     this.params = null;
-    this.velocity?.dispose();
-    this.velocity = null;
+    this.optState?.dispose();
+    this.optState = null;
+    this.iterations = 0;
   }
 
   /** Frees the model's GPU memory. */
@@ -181,11 +196,12 @@ export class Sequential {
     if (metricCodes.length > 8) throw new NNError(`${op}: at most 8 metrics are supported`);
     this.checkActivations(op);
     this.compiled = { optimizer, loss, lossName: String(args.loss), metricNames: [...metrics], metricCodes };
-    this.velocity?.dispose();
-    this.velocity = null;
+    this.optState?.dispose();
+    this.optState = null;
+    this.iterations = 0;
   }
 
-  get optimizer(): SGD | null {
+  get optimizer(): Optimizer | null {
     return this.compiled?.optimizer ?? null;
   }
 
@@ -447,16 +463,27 @@ export class Sequential {
     if (!this.compiled) throw new NNError(`${op}: call compile() before fit()`);
     const c = this.compiled;
     const rt = this.rt(op);
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) invalid(op, 'the options', 'an object like {epochs: 10}', args);
+    for (const k of Object.keys(args)) {
+      if (!FIT_KEYS.includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: ${FIT_KEYS.join(', ')})`);
+    }
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
+    const initialEpoch = args.initialEpoch ?? 0;
     if (!Number.isInteger(epochs) || epochs < 1) invalid(op, 'epochs', 'a positive integer', epochs);
     if (!Number.isInteger(batchSize) || batchSize < 1) invalid(op, 'batchSize', 'a positive integer', batchSize);
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) invalid(op, 'initialEpoch', `an integer in [0, epochs) = [0, ${epochs})`, initialEpoch);
+    const verbose = args.verbose ?? 0;
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) invalid(op, 'verbose', '0, 1 or 2', verbose);
+    const per = args.epochsPerDispatch;
+    if (per !== undefined && (!Number.isInteger(per) || per < 1)) invalid(op, 'epochsPerDispatch', 'a positive integer', per);
     const stopBelow = args.stopWhenLossBelow ?? null;
     if (stopBelow !== null && (typeof stopBelow !== 'number' || Number.isNaN(stopBelow))) invalid(op, 'stopWhenLossBelow', 'a number', stopBelow);
     const split = args.validationSplit;
     if (split !== undefined && !(typeof split === 'number' && split > 0 && split < 1)) {
       invalid(op, 'validationSplit', 'a number in (0, 1)', split);
     }
+    const callbacks = toCallbackList(op, args.callbacks);
     let xd = await this.toData(op, x, this.inputUnits, 'x');
     let yd = await this.toTargets(op, y, 'y');
     if (xd.rows !== yd.rows) throw new NNError(`${op}: x has ${xd.rows} rows but y has ${yd.rows}`);
@@ -478,285 +505,142 @@ export class Sequential {
     }
     this.build();
     const spec = this.netSpec();
-    const engine = args.engine ?? 'auto';
-    if (engine !== 'auto' && engine !== 'fused' && engine !== 'general') invalid(op, 'engine', "'auto', 'fused' or 'general'", engine);
-    const why = fusedBlocker(spec);
-    if (engine === 'fused' && why) throw new NNError(`${op}: engine 'fused' cannot train this network: it has ${why}`);
-    if (engine === 'general' || (engine === 'auto' && why)) return this.fitGeneralPath(x, y, xd, yd, val, spec, args);
+    const engineName = args.engine ?? 'auto';
+    if (engineName !== 'auto' && engineName !== 'fused' && engineName !== 'general') invalid(op, 'engine', "'auto', 'fused' or 'general'", engineName);
+    const batchHooks = callbacks.some((cb) => typeof cb.onBatchBegin === 'function' || typeof cb.onBatchEnd === 'function');
+    const why = fusedBlocker(spec) ?? (batchHooks ? 'batch callbacks (onBatchBegin / onBatchEnd need a read-back per batch)' : null);
+    if (engineName === 'fused' && why) throw new NNError(`${op}: engine 'fused' cannot train this network: it has ${why}`);
+    const fused = engineName === 'fused' || (engineName === 'auto' && !why);
 
     const n = xd.rows;
-    const shuffle = (args.shuffle ?? true) && n > 1;
-    const seed = (args.seed ?? nextSeed()) >>> 0;
-    const stride = 1 + spec.metrics.length;
-    const P = paramCount(spec.dims);
-    const momentum = c.optimizer.momentum;
-    const work = n * (P + spec.dims.reduce((s, d) => s + d, 0)) * 4 + 1;
-    let chunk = args.epochsPerDispatch ?? Math.max(1, Math.min(epochs, Math.floor(4e6 / work)));
-    if (val) chunk = 1;
-    chunk = Math.min(chunk, epochs);
-    const callbacks = args.callbacks ?? {};
-    const names = c.metricNames;
-    const history = new History();
-    this.stopTraining = false;
-
+    const batch = Math.min(batchSize, n);
+    const common = {
+      optimizer: c.optimizer,
+      batch,
+      seed: (args.seed ?? nextSeed()) >>> 0,
+      shuffle: (args.shuffle ?? true) && n > 1,
+      keepOutputs: !!args.keepLastOutputs,
+      iterations: this.iterations,
+      firstEpoch: initialEpoch,
+    };
+    const state = this.ensureOptState(rt);
+    let lastOutputs: Float32Array | null = null;
+    let engine: Engine;
+    let chunk: number;
     const owned: Tensor[] = [];
     const keep = <T extends Tensor>(t: T): T => (owned.push(t), t);
-    const xt = keep(rt.fromData(xd.data, [n, this.inputUnits], 'fit x'));
-    const yt = keep(rt.fromData(yd.data, [n, this.outputUnits], 'fit y'));
-    const vxt = val ? keep(rt.fromData(val.x, [val.rows, this.inputUnits], 'fit validation x')) : null;
-    const vyt = val ? keep(rt.fromData(val.y, [val.rows, this.outputUnits], 'fit validation y')) : null;
-    const w = keep(this.packedWeights(rt));
-    const vel = this.velocity ?? rt.zeros([P]);
-    this.velocity = vel;
-    const velBefore = keep(copyOf(rt, vel));
-    const keepOutputs = !!args.keepLastOutputs;
-    let lastOutputs: Float32Array | null = null;
-    const K = this.outputUnits;
-    const perm = keep(rt.zeros([n + 1]));
-    const wantsReplay = !!callbacks.onEpochEnd;
-
-    interface Pending {
-      e0: number;
-      count: number;
-      logs: Promise<Float32Array>;
-      val: Promise<Float32Array> | null;
-      snapW: Tensor | null;
-      snapV: Tensor | null;
+    if (fused) {
+      const P = paramCount(spec.dims);
+      const work = n * (P + spec.dims.reduce((t, d) => t + d, 0)) * 4 + 1;
+      chunk = val ? 1 : per ?? Math.max(1, Math.min(epochs, Math.floor(4e6 / work)));
+      engine = new FusedEngine({
+        ...common,
+        rt,
+        spec,
+        x: keep(rt.fromData(xd.data, [n, this.inputUnits], 'fit x')),
+        y: keep(rt.fromData(yd.data, [n, this.outputUnits], 'fit y')),
+        n,
+        val: val ? { x: keep(rt.fromData(val.x, [val.rows, this.inputUnits], 'fit validation x')), y: keep(rt.fromData(val.y, [val.rows, this.outputUnits], 'fit validation y')), rows: val.rows } : null,
+        w: this.packedWeights(rt),
+        state: copyOf(rt, state),
+        stopBelow,
+        commit: async (w, st, iterations, outputs) => {
+          this.unpackWeights(rt, w);
+          w.dispose();
+          this.optState?.dispose();
+          this.optState = st;
+          this.iterations = iterations;
+          lastOutputs = outputs;
+        },
+      });
+    } else {
+      const steps = Math.ceil(n / batch);
+      chunk = Math.max(1, Math.min(epochs, per ?? Math.floor(512 / (steps * (6 * this.layers.length + 4)))));
+      const C = this.inputUnits;
+      const K = this.outputUnits;
+      const stream = (xd.data.length + yd.data.length) * 4 > (args.streamThresholdBytes ?? 64 * 2 ** 20);
+      const rowsOf = (v: Tensor | TensorLike, d: { data: Float32Array; rows: number }, cols: number, what: string): Rows => {
+        // the caller's tensor itself when it holds exactly these rows (not class indices, which
+        // became one-hot rows, nor rows a validationSplit cut)
+        if (v instanceof Tensor && v.rank === 2 && v.shape[0] === d.rows && v.shape[1] === cols && !(v === y && c.loss.targets === 'classIndices')) {
+          return new Rows(rt, v, null, d.rows, cols);
+        }
+        if (stream) return new Rows(rt, null, d.data, d.rows, cols);
+        return new Rows(rt, keep(rt.fromData(d.data, [d.rows, cols], what)), null, d.rows, cols);
+      };
+      const ranges = this.stateRanges(c.optimizer.slots.length);
+      engine = new GeneralEngine({
+        ...common,
+        net: this.generalNet(spec),
+        params: this.params!.map((t) => copyOf(rt, t)),
+        states: gather(rt, state, ranges.map((r, i) => ({ shape: [r.reduce((t, [, m]) => t + m, 0)], ranges: r, i }))),
+        x: rowsOf(x, xd, C, 'fit x'),
+        y: rowsOf(y, yd, K, 'fit y'),
+        val: val ? { x: new Rows(rt, keep(rt.fromData(val.x, [val.rows, C], 'fit validation x')), null, val.rows, C), y: new Rows(rt, keep(rt.fromData(val.y, [val.rows, K], 'fit validation y')), null, val.rows, K) } : null,
+        chunk,
+        commit: async (params, states, iterations, outputs) => {
+          this.params!.forEach((t) => t.dispose());
+          this.params = params;
+          scatter(rt, states, this.optState!, ranges);
+          states.forEach((t) => t.dispose());
+          this.iterations = iterations;
+          lastOutputs = outputs;
+        },
+      });
     }
-    const queue: Pending[] = [];
-    const MAX_IN_FLIGHT = 8;
-    let stoppedAt: { epoch: number; reason: 'stopWhenLossBelow' | 'callback' } | null = null;
-    let failure: Error | null = null;
-
-    const record = (e0: number, count: number): Pending => {
-      const snapW = wantsReplay ? copyOf(rt, w) : null;
-      const snapV = wantsReplay ? copyOf(rt, vel) : null;
-      const logsT = trainChunk(rt, spec, xt, yt, w, vel, perm, {
-        epoch0: e0, nEpochs: count, n, batch: Math.min(batchSize, n), seed, shuffle, lr: c.optimizer.learningRate, momentum, stopBelow, keepOutputs,
-      });
-      const logs = logsT.read();
-      logs.finally(() => logsT.dispose()).catch(() => undefined);
-      let valP: Promise<Float32Array> | null = null;
-      if (vxt && vyt) {
-        const vt = evaluateFused(rt, spec, vxt, vyt, w, val!.rows);
-        valP = vt.read();
-        valP.finally(() => vt.dispose()).catch(() => undefined);
-      }
-      return { e0, count, logs, val: valP, snapW, snapV };
-    };
-
-    const release = (p: Pending) => {
-      p.snapW?.dispose();
-      p.snapV?.dispose();
-    };
-
-    /** Handles one chunk's logs in order; returns true when training is over. */
-    const consume = async (p: Pending): Promise<boolean> => {
-      const logs = await p.logs;
-      const vals = p.val ? await p.val : null;
-      const done = logs[0];
-      const reason = logs[1];
-      for (let t = 0; t < done; t++) {
-        const epoch = p.e0 + t;
-        const entry: Logs = { loss: logs[3 + t * stride] };
-        names.forEach((m, k) => (entry[m] = logs[4 + t * stride + k]));
-        if (vals) {
-          entry.val_loss = vals[0];
-          names.forEach((m, k) => (entry[`val_${m}`] = vals[1 + k]));
-        }
-        if (reason >= 2 && t === done - 1) {
-          const what = reason === 2 ? `the loss became ${entry.loss}` : `a weight became NaN or infinite (the loss was ${entry.loss})`;
-          failure = new NNError(`fit: ${what} at epoch ${epoch}; training stopped and the weights were restored to those before fit()`);
-          return true;
-        }
-        history.record(epoch, entry);
-        if (args.verbose) console.log(`Epoch ${epoch + 1}/${epochs} - loss: ${entry.loss.toPrecision(6)}${names.map((m) => ` - ${m}: ${entry[m].toPrecision(6)}`).join('')}`);
-        if (callbacks.onEpochEnd) await callbacks.onEpochEnd(epoch, entry);
-        if (reason === 1 && t === done - 1) {
-          stoppedAt = { epoch, reason: 'stopWhenLossBelow' };
-          if (keepOutputs) lastOutputs = logs.slice(3 + p.count * stride, 3 + p.count * stride + n * K);
-          return true;
-        }
-        if (this.stopTraining) {
-          stoppedAt = { epoch, reason: 'callback' };
-          // Later epochs already ran on the GPU: replay this chunk up to `epoch` from its snapshot.
-          if (t !== p.count - 1 || queue.length > 0) await replay(p, epoch);
-          else if (keepOutputs) lastOutputs = logs.slice(3 + p.count * stride, 3 + p.count * stride + n * K);
-          return true;
-        }
-      }
-      if (keepOutputs && p.e0 + p.count === epochs) lastOutputs = logs.slice(3 + p.count * stride, 3 + p.count * stride + n * K);
-      return false;
-    };
-
-    const replay = async (p: Pending, epoch: number) => {
-      copyInto(rt, p.snapW!, w);
-      copyInto(rt, p.snapV!, vel);
-      const fresh = rt.zeros([n + 1]);
-      const count = epoch - p.e0 + 1;
-      const logsT = trainChunk(rt, spec, xt, yt, w, vel, fresh, {
-        epoch0: p.e0, nEpochs: count, n, batch: Math.min(batchSize, n), seed, shuffle, lr: c.optimizer.learningRate, momentum, stopBelow: null, keepOutputs,
-      });
-      if (keepOutputs) lastOutputs = (await logsT.read()).slice(3 + count * stride, 3 + count * stride + n * K);
-      logsT.dispose();
-      fresh.dispose();
-    };
-
+    this.stopTraining = false;
+    let lr = c.optimizer.learningRate;
     try {
-      if (callbacks.onTrainBegin) await callbacks.onTrainBegin();
-      let next = 0;
-      let over = false;
-      while (!over && (next < epochs || queue.length > 0)) {
-        while (next < epochs && queue.length < MAX_IN_FLIGHT) {
-          const count = Math.min(chunk, epochs - next);
-          queue.push(record(next, count));
-          next += count;
-        }
-        const p = queue.shift()!;
-        over = await consume(p);
-        release(p);
-      }
-      for (const p of queue.splice(0)) {
-        await p.logs.catch(() => undefined);
-        release(p);
-      }
-      if (failure) throw failure;
-      this.unpackWeights(rt, w);
+      const history = await runLoop(engine, {
+        epochs,
+        initialEpoch,
+        chunk,
+        adaptive: per === undefined && !val,
+        steps: Math.ceil(n / batch),
+        learningRate: lr,
+        metricNames: c.metricNames,
+        stopBelow,
+        callbacks,
+        verbose,
+        stopRequested: () => this.stopTraining,
+        setLearningRate: (v) => (lr = v),
+        log: (line) => console.log(line),
+      });
+      if (lr !== c.optimizer.learningRate) this.compiled = { ...c, optimizer: c.optimizer.withLearningRate(lr) };
+      history.lastOutputs = lastOutputs;
       await rt.sync();
-    } catch (e) {
-      for (const p of queue.splice(0)) release(p);
-      // Leave the weights (and optimiser state) as they were before fit.
-      copyInto(rt, velBefore, vel);
-      await rt.sync().catch(() => undefined);
-      throw e;
+      return history;
     } finally {
       owned.forEach((t) => t.dispose());
     }
-    history.stopped = stoppedAt;
-    history.lastOutputs = lastOutputs;
-    if (callbacks.onTrainEnd) await callbacks.onTrainEnd(history.epoch.length ? lastLogs(history) : undefined);
-    return history;
+  }
+
+  /** The optimizer state, created (Keras initial values) on first use. */
+  private ensureOptState(rt: Runtime): Tensor {
+    if (this.optState) return this.optState;
+    const slots = this.compiled!.optimizer.slots;
+    const P = paramCount([this.inputUnits, ...this.layers.map((l) => l.units)]);
+    const data = new Float32Array(slots.length * P);
+    slots.forEach((s, k) => data.fill(s.init, k * P, (k + 1) * P));
+    this.optState = rt.fromData(data, [slots.length * P], 'optimizer state');
+    return this.optState;
+  }
+
+  /** Per parameter tensor (kernel, bias, ...): its ranges in the slot-major state [slots * P]. */
+  private stateRanges(slots: number): [number, number][][] {
+    const P = paramCount([this.inputUnits, ...this.layers.map((l) => l.units)]);
+    const out: [number, number][][] = [];
+    let off = 0;
+    for (const t of this.params!) {
+      const at = off;
+      out.push(Array.from({ length: slots }, (_, k) => [k * P + at, t.size] as [number, number]));
+      off += t.size;
+    }
+    return out;
   }
 
   private generalNet(spec: NetSpec): GeneralNet {
     return new GeneralNet(this.rt('model'), spec, this.layers.map((l) => ({ activation: l.activation, useBias: l.useBias })));
-  }
-
-  /** The general per-op path of `fit` (any size, any batch): trains copies, keeps them on success. */
-  private async fitGeneralPath(
-    x: Tensor | TensorLike,
-    y: Tensor | TensorLike,
-    xd: { data: Float32Array; rows: number },
-    yd: { data: Float32Array; rows: number },
-    val: { x: Float32Array; y: Float32Array; rows: number } | null,
-    spec: NetSpec,
-    args: FitArgs,
-  ): Promise<History> {
-    const rt = this.rt('fit');
-    const c = this.compiled!;
-    const n = xd.rows;
-    const C = this.inputUnits;
-    const K = this.outputUnits;
-    const owned: Tensor[] = [];
-    const keep = <T extends Tensor>(t: T): T => (owned.push(t), t);
-    const threshold = args.streamThresholdBytes ?? 64 * 2 ** 20;
-    const stream = (xd.data.length + yd.data.length) * 4 > threshold;
-    const rowsOf = (v: Tensor | TensorLike, d: { data: Float32Array; rows: number }, cols: number, what: string): Rows => {
-      // the caller's tensor itself when it holds exactly these rows (not class indices, which
-      // became one-hot rows, nor rows a validationSplit cut)
-      if (v instanceof Tensor && v.rank === 2 && v.shape[0] === d.rows && v.shape[1] === cols && !(v === y && c.loss.targets === 'classIndices')) {
-        return new Rows(rt, v, null, d.rows, cols);
-      }
-      if (stream) return new Rows(rt, null, d.data, d.rows, cols);
-      return new Rows(rt, keep(rt.fromData(d.data, [d.rows, cols], what)), null, d.rows, cols);
-    };
-    const callbacks = args.callbacks ?? {};
-    this.stopTraining = false;
-    const momentum = c.optimizer.momentum;
-    // Train on copies: the model's weights change only when fit succeeds.
-    const params = this.params!.map((t) => keep(copyOf(rt, t)));
-    const velocity = momentum > 0 ? this.splitFlat(rt, this.velocity ?? null).map(keep) : null;
-    try {
-      if (callbacks.onTrainBegin) await callbacks.onTrainBegin();
-      const r = await fitGeneral({
-        net: this.generalNet(spec),
-        params,
-        velocity,
-        x: rowsOf(x, xd, C, 'fit x'),
-        y: rowsOf(y, yd, K, 'fit y'),
-        epochs: args.epochs ?? 1,
-        batchSize: Math.min(args.batchSize ?? 32, n),
-        shuffle: (args.shuffle ?? true) && n > 1,
-        seed: (args.seed ?? nextSeed()) >>> 0,
-        lr: c.optimizer.learningRate,
-        momentum,
-        stopBelow: args.stopWhenLossBelow ?? null,
-        val: val
-          ? { x: new Rows(rt, keep(rt.fromData(val.x, [val.rows, C], 'fit validation x')), null, val.rows, C), y: new Rows(rt, keep(rt.fromData(val.y, [val.rows, K], 'fit validation y')), null, val.rows, K) }
-          : null,
-        metricNames: c.metricNames,
-        verbose: !!args.verbose,
-        onEpochEnd: callbacks.onEpochEnd,
-        stopRequested: () => this.stopTraining,
-        keepLastOutputs: !!args.keepLastOutputs,
-        epochsPerRead: args.epochsPerDispatch,
-      });
-      r.garbage.forEach((t) => t.dispose());
-      // Adopt the trained tensors (copies of the originals, or epoch snapshots).
-      const kept = new Set([...r.params, ...(r.velocity ?? [])]);
-      owned.splice(0, owned.length, ...owned.filter((t) => !kept.has(t)));
-      this.params!.forEach((t) => t.dispose());
-      this.params = r.params;
-      if (r.velocity) {
-        const flat = this.packFlat(rt, r.velocity);
-        r.velocity.forEach((t) => t.dispose());
-        this.velocity?.dispose();
-        this.velocity = flat;
-      }
-      r.history.lastOutputs = r.lastOutputs;
-      await rt.sync();
-      if (callbacks.onTrainEnd) await callbacks.onTrainEnd(r.history.epoch.length ? lastLogs(r.history) : undefined);
-      return r.history;
-    } finally {
-      owned.forEach((t) => t.dispose());
-    }
-  }
-
-  /** A flat [P] tensor (Keras order, bias slots included) as copies shaped like the weights; zeros when null. */
-  private splitFlat(rt: Runtime, flat: Tensor | null): Tensor[] {
-    if (!flat) return this.params!.map((t) => rt.zeros(t.shape));
-    let off = 0;
-    return this.params!.map((t) => {
-      const at = off;
-      off += t.size;
-      return rt.run({
-        op: 'model.split', inputs: [flat], outputs: [t.shape],
-        gpu: (s, [a], [b]) => s.copy(a.buffer, at * 4, b.buffer, 0, b.size * 4),
-        cpu: ([a], [b]) => b.set(a.subarray(at, at + b.length)),
-      })[0];
-    });
-  }
-
-  /** The inverse of splitFlat: a new flat [P] tensor. */
-  private packFlat(rt: Runtime, parts: Tensor[]): Tensor {
-    const P = parts.reduce((s, t) => s + t.size, 0);
-    return rt.run({
-      op: `model.pack [${P}]`, inputs: parts, outputs: [[P]],
-      gpu: (s, ins, [out]) => {
-        let off = 0;
-        for (const t of ins) {
-          s.copy(t.buffer, 0, out.buffer, off * 4, t.size * 4);
-          off += t.size;
-        }
-      },
-      cpu: (ins, [out]) => {
-        let off = 0;
-        for (const a of ins) {
-          out.set(a, off);
-          off += a.length;
-        }
-      },
-    })[0];
   }
 
   // ------------------------------------------------------------------ summary
@@ -786,7 +670,7 @@ export class Sequential {
   }
 
   /** @internal Used by serialize.ts. */
-  get compileConfig(): { optimizer: ReturnType<SGD['toJSON']>; loss: string; metrics: string[] } | null {
+  get compileConfig(): { optimizer: ReturnType<Optimizer['toJSON']>; loss: string; metrics: string[] } | null {
     const c = this.compiled;
     return c ? { optimizer: c.optimizer.toJSON(), loss: c.lossName, metrics: c.metricNames } : null;
   }
@@ -795,20 +679,6 @@ export class Sequential {
   get lossName(): string {
     return this.compiled ? this.compiled.loss.name : '';
   }
-}
-
-function copyOf(rt: Runtime, t: Tensor): Tensor {
-  return rt.run({ op: 'model.copy', inputs: [t], outputs: [t.shape], gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4), cpu: ([a], [b]) => b.set(a) })[0];
-}
-
-function copyInto(rt: Runtime, src: Tensor, dst: Tensor): void {
-  rt.run({ op: 'model.restore', inputs: [src], outputs: [], writes: [dst], gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4), cpu: ([a], [b]) => b.set(a) });
-}
-
-function lastLogs(h: History): Logs {
-  const out: Logs = {};
-  for (const [k, v] of Object.entries(h.history)) out[k] = v[v.length - 1];
-  return out;
 }
 
 /** `sequential({layers, runtime})`, as `tf.sequential`. */
@@ -820,7 +690,7 @@ declare module './sequential' {
   interface Sequential {
     /** The model as JSON: architecture, compile settings and weights. */
     toJSON(): Promise<import('./serialize').ModelJSON>;
-    /** `file://path.json` or a path (Node), `downloads://name` (browser). */
-    save(url: string): Promise<import('./serialize').ModelJSON>;
+    /** TensorFlow.js Layers format: `file://dir` (Node), `downloads://`, `localstorage://`, `indexeddb://` (browser), or a tfjs IOHandler. */
+    save(target: string | import('./serialize').IOHandler, options?: import('./serialize').SaveOptions): Promise<import('./serialize').SaveResult>;
   }
 }

@@ -6,7 +6,8 @@
 import trainSmallShader from '../../shaders/train_small.wgsl?raw';
 import type { PipelineHandle, Scheduler } from '../gpu/scheduler';
 import { ACT } from '../gpu/ids';
-import { IDS_LIB, LOSSES_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { IDS_LIB, LOSSES_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
+import { adamAlpha, optUpdate32, OPT, type OptStep } from './optimizers';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { VALUE, rowGrad32, rowValue32, type ValueId } from '../losses/table';
@@ -72,7 +73,7 @@ function stub(): ShaderFile {
 }
 
 export function trainSmallParts(custom: ShaderFile | null): ShaderFile[] {
-  return [MATH_LIB, IDS_LIB, LOSSES_LIB, custom ?? stub(), KERNEL];
+  return [MATH_LIB, IDS_LIB, LOSSES_LIB, OPTIMIZERS_LIB, custom ?? stub(), KERNEL];
 }
 
 const memo = new WeakMap<Scheduler, Map<ShaderFile | null, Map<string, PipelineHandle>>>();
@@ -100,15 +101,17 @@ export interface TrainChunk {
   batch: number;
   seed: number;
   shuffle: boolean;
-  lr: number;
-  momentum: number;
+  /** The optimizer's step (learning rate included), its state slots and iterations before this chunk. */
+  opt: OptStep;
+  slots: number;
+  iter0: number;
   stopBelow: number | null;
   /** Also write the outputs of each row's forward pass in the last epoch run ([n, K] after the epoch logs). */
   keepOutputs?: boolean;
 }
 
 export function trainUniform(c: Partial<TrainChunk> & { slot?: number }): Uint8Array {
-  const buf = new ArrayBuffer(48);
+  const buf = new ArrayBuffer(112);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
   u[0] = c.epoch0 ?? 0;
@@ -117,12 +120,18 @@ export function trainUniform(c: Partial<TrainChunk> & { slot?: number }): Uint8A
   u[3] = c.batch ?? 0;
   u[4] = c.seed ?? 0;
   u[5] = c.shuffle ? 1 : 0;
-  f[6] = c.lr ?? 0;
-  f[7] = c.momentum ?? 0;
+  u[7] = c.slots ?? 0;
   f[8] = c.stopBelow ?? 0;
   u[9] = c.stopBelow === null || c.stopBelow === undefined ? 0 : 1;
   u[10] = c.keepOutputs ? 1 : 0;
   u[11] = c.slot ?? 0;
+  const o = c.opt;
+  if (o) {
+    u[12] = o.kind;
+    u[13] = o.flags;
+    f.set([o.lr, o.b1, o.b2, o.oneMinusB1, o.oneMinusB2, o.eps, o.momentum, o.rho, o.oneMinusRho, o.wd], 14);
+  }
+  u[24] = c.iter0 ?? 0;
   return new Uint8Array(buf);
 }
 
@@ -134,18 +143,18 @@ export function chunkLogSize(spec: NetSpec, c: TrainChunk): number {
 /**
  * Records `nEpochs` epochs of training. Returns the logs tensor:
  * [epochs done, stop reason, stop epoch, then per epoch: loss, metrics..., then (keepOutputs) outputs [n, K]].
- * Updates `w` (flat weights) and `vel` (momentum) in place; `perm` is scratch [n + 1].
+ * Updates `w` (flat weights) and `state` (optimizer state [slots * P]) in place; `perm` is scratch [n + 1].
  */
-export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: Tensor, vel: Tensor, perm: Tensor, c: TrainChunk): Tensor {
+export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: Tensor, state: Tensor, perm: Tensor, c: TrainChunk): Tensor {
   const label = `train_small.train [${spec.dims.join(', ')}] epochs ${c.epoch0}..${c.epoch0 + c.nEpochs - 1}`;
   return rt.run({
     op: label,
     inputs: [x, y],
     outputs: [[chunkLogSize(spec, c)]],
-    writes: [w, vel, perm],
+    writes: [w, state, perm],
     tolerance: { rtol: 1e-4, atol: 1e-6 },
     gpu: (s, [xg, yg], [lg, wg, vg, pg]) => {
-      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'train', netConstants(spec, { MOMENTUM: c.momentum !== 0 ? 1 : 0 }));
+      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'train', netConstants(spec));
       s.dispatch({
         label,
         pipeline,
@@ -405,13 +414,12 @@ export class CpuNet {
     }
   }
 
-  train(xs: Float32Array, ys: Float32Array, w: Float32Array, vel: Float32Array, logs: Float32Array, c: TrainChunk): void {
+  train(xs: Float32Array, ys: Float32Array, w: Float32Array, state: Float32Array, logs: Float32Array, c: TrainChunk): void {
     const P = this.P;
     const nm = this.spec.metrics.length;
     const stride = 1 + nm;
     const g = new Float32Array(P);
-    const lr = fr(c.lr);
-    const mom = fr(c.momentum);
+    let iter = c.iter0;
     const stop = c.stopBelow === null ? null : fr(c.stopBelow);
     const sums = new Float32Array(stride);
     const K = this.spec.dims[this.L];
@@ -434,15 +442,9 @@ export class CpuNet {
           if (c.keepOutputs) logs.set(this.a.subarray(yo, yo + K), outBase + row * K);
           this.backward(ys, row, nb, w, g);
         }
-        if (mom !== 0) {
-          for (let p = 0; p < P; p++) {
-            const v = fr(fr(mom * vel[p]) - fr(lr * g[p]));
-            vel[p] = v;
-            w[p] = fr(w[p] + v);
-          }
-        } else {
-          for (let p = 0; p < P; p++) w[p] = fr(w[p] - fr(lr * g[p]));
-        }
+        iter++;
+        const alpha = c.opt.kind === OPT.ADAM ? adamAlpha(c.opt, iter) : 0;
+        for (let p = 0; p < P; p++) w[p] = optUpdate32(c.opt, alpha, w[p], g[p], state, P, p);
       }
       const lossv = fr(sums[0] / c.n);
       logs[3 + t * stride] = lossv;

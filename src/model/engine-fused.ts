@@ -1,0 +1,159 @@
+/**
+ * The fused engine of the training loop: chunks of epochs of a whole small network in one
+ * dispatch each (train_small.wgsl via trainChunk). Weights train packed ([P], Keras order with
+ * bias slots) with the optimizer state [slots * P]; a rewind replays from the snapshot taken
+ * before the chunk, so stopping mid-chunk keeps exactly that epoch's weights.
+ */
+import type { Runtime } from '../runtime';
+import type { Tensor } from '../tensor';
+import { copyInto, copyOf } from './copies';
+import type { BatchHooks, Chunk, ChunkResult, Engine, EpochLogs, Snapshot } from './fit-loop';
+import type { Optimizer } from './optimizers';
+import { evaluateFused, trainChunk, type NetSpec, type TrainChunk } from './train-small';
+
+export interface FusedSetup {
+  rt: Runtime;
+  spec: NetSpec;
+  x: Tensor;
+  y: Tensor;
+  n: number;
+  val: { x: Tensor; y: Tensor; rows: number } | null;
+  /** Packed weights [P] and optimizer state [slots * P]: trained in place (copies of the model's). */
+  w: Tensor;
+  state: Tensor;
+  optimizer: Optimizer;
+  batch: number;
+  seed: number;
+  shuffle: boolean;
+  stopBelow: number | null;
+  keepOutputs: boolean;
+  /** Optimizer iterations before `firstEpoch`. */
+  iterations: number;
+  firstEpoch: number;
+  /** Adopts the result: packed weights, state, iterations, last outputs (ownership passes). */
+  commit(w: Tensor, state: Tensor, iterations: number, outputs: Float32Array | null): Promise<void>;
+}
+
+interface FusedChunk extends Chunk {
+  result: Promise<ChunkResult>;
+  lr: number;
+  snap: { w: Tensor; state: Tensor } | null;
+  /** Set when the result is in. */
+  outputs: Float32Array | null;
+}
+
+interface FusedSnapshot extends Snapshot {
+  w: Tensor;
+  state: Tensor;
+  outputs: Float32Array | null;
+}
+
+const REASONS = [null, 'lossBelow', 'lossNotFinite', 'weightNotFinite'] as const;
+
+export class FusedEngine implements Engine {
+  readonly maxInFlight = 8;
+  private readonly perm: Tensor;
+  private readonly steps: number;
+  private outputs: Float32Array | null = null;
+  private readonly stride: number;
+
+  constructor(private readonly s: FusedSetup) {
+    this.perm = s.rt.zeros([s.n + 1]);
+    this.steps = Math.ceil(s.n / s.batch);
+    this.stride = 1 + s.spec.metrics.length;
+  }
+
+  private params(e0: number, count: number, lr: number, stopBelow: number | null): TrainChunk {
+    const s = this.s;
+    return {
+      epoch0: e0, nEpochs: count, n: s.n, batch: s.batch, seed: s.seed, shuffle: s.shuffle,
+      opt: s.optimizer.step(lr), slots: s.optimizer.slots.length, iter0: s.iterations + (e0 - s.firstEpoch) * this.steps,
+      stopBelow, keepOutputs: s.keepOutputs,
+    };
+  }
+
+  private outputsOf(logs: Float32Array, c: TrainChunk): Float32Array | null {
+    if (!c.keepOutputs) return null;
+    const at = 3 + c.nEpochs * this.stride;
+    return logs.slice(at, at + c.n * this.s.spec.dims[this.s.spec.dims.length - 1]);
+  }
+
+  record(e0: number, count: number, lr: number, snapshots: boolean, _hooks: BatchHooks | null): FusedChunk {
+    const { rt, spec } = this.s;
+    const snap = snapshots ? { w: copyOf(rt, this.s.w), state: copyOf(rt, this.s.state) } : null;
+    const p = this.params(e0, count, lr, this.s.stopBelow);
+    const logsT = trainChunk(rt, spec, this.s.x, this.s.y, this.s.w, this.s.state, this.perm, p);
+    const vt = this.s.val ? evaluateFused(rt, spec, this.s.val.x, this.s.val.y, this.s.w, this.s.val.rows) : null;
+    // Its own submit, so this chunk's logs come back while later chunks run (live progress).
+    rt.scheduler?.flush();
+    const logs = readAndFree(logsT);
+    const vals = vt ? readAndFree(vt) : null;
+    const chunk: FusedChunk = { e0, count, lr, snap, outputs: null, result: Promise.resolve({ logs: [], stop: null }) };
+    const result = (async (): Promise<ChunkResult> => {
+      const l = await logs;
+      chunk.outputs = this.outputsOf(l, p);
+      const v = vals ? Array.from(await vals) : null;
+      const done = l[0];
+      const out: EpochLogs[] = [];
+      for (let t = 0; t < done; t++) {
+        const o = 3 + t * this.stride;
+        out.push({ loss: l[o], metrics: Array.from(l.subarray(o + 1, o + this.stride)), val: v });
+      }
+      const reason = REASONS[l[1]] ?? null;
+      return { logs: out, stop: reason ? { epoch: l[2], reason } : null };
+    })();
+    chunk.result = result;
+    return chunk;
+  }
+
+  async capture(c: Chunk, epoch: number): Promise<Snapshot> {
+    const fc = c as FusedChunk;
+    const { rt, spec } = this.s;
+    if (!fc.snap) throw new Error('fused engine: capture needs a chunk recorded with snapshots');
+    const w = copyOf(rt, fc.snap.w);
+    const state = copyOf(rt, fc.snap.state);
+    const perm = rt.zeros([this.s.n + 1]);
+    const p = this.params(fc.e0, epoch - fc.e0 + 1, fc.lr, null);
+    const logsT = trainChunk(rt, spec, this.s.x, this.s.y, w, state, perm, p);
+    perm.dispose();
+    const outputs = this.outputsOf(await logsT.read(), p);
+    logsT.dispose();
+    const snap: FusedSnapshot = { epoch, w, state, outputs, dispose: () => (w.dispose(), state.dispose()) };
+    return snap;
+  }
+
+  adopt(snap: Snapshot, weightsOnly: boolean): void {
+    const f = snap as FusedSnapshot;
+    copyInto(this.s.rt, f.w, this.s.w);
+    if (!weightsOnly) {
+      copyInto(this.s.rt, f.state, this.s.state);
+      this.outputs = f.outputs;
+    }
+  }
+
+  release(c: Chunk, consumed: boolean): void {
+    const fc = c as FusedChunk;
+    fc.snap?.w.dispose();
+    fc.snap?.state.dispose();
+    fc.snap = null;
+    if (consumed) this.outputs = fc.outputs;
+  }
+
+  async commit(lastEpoch: number): Promise<void> {
+    this.perm.dispose();
+    const iterations = this.s.iterations + (lastEpoch - this.s.firstEpoch + 1) * this.steps;
+    await this.s.commit(this.s.w, this.s.state, iterations, this.outputs);
+  }
+
+  dispose(): void {
+    this.perm.dispose();
+    this.s.w.dispose();
+    this.s.state.dispose();
+  }
+}
+
+function readAndFree(t: Tensor): Promise<Float32Array> {
+  const p = t.read();
+  p.finally(() => t.dispose()).catch(() => undefined);
+  return p;
+}

@@ -1,0 +1,190 @@
+/**
+ * The per-op engine of the training loop: any Dense network and batch size, through the runtime's
+ * ops (train-general.ts: forward, loss gradient, backward) and one optimizer step per batch
+ * (kernels/optimizer.ts). Nothing is read back but each epoch's loss and metric sums (and, for
+ * batch hooks, each batch's); with snapshots, the weights, optimizer state and outputs are copied
+ * on the GPU after every epoch, so a stop keeps exactly that epoch's state.
+ */
+import { optimizerStep } from '../kernels/optimizer';
+import type { Runtime } from '../runtime';
+import type { Tensor } from '../tensor';
+import { copyInto, copyOf } from './copies';
+import type { BatchHooks, Chunk, ChunkResult, Engine, EpochLogs, Snapshot } from './fit-loop';
+import { adamAlpha, OPT, type Optimizer } from './optimizers';
+import { shuffledRows } from './random';
+import { batchMetrics, putRows, scatterRows, type GeneralNet, type Rows } from './train-general';
+
+const fr = Math.fround;
+
+export interface GeneralSetup {
+  net: GeneralNet;
+  /** [kernel, bias] per layer and their optimizer states [slots * size]: trained in place (copies). */
+  params: Tensor[];
+  states: Tensor[];
+  x: Rows;
+  y: Rows;
+  val: { x: Rows; y: Rows } | null;
+  optimizer: Optimizer;
+  batch: number;
+  seed: number;
+  shuffle: boolean;
+  keepOutputs: boolean;
+  iterations: number;
+  firstEpoch: number;
+  /** Epochs per chunk. */
+  chunk: number;
+  commit(params: Tensor[], states: Tensor[], iterations: number, outputs: Float32Array | null): Promise<void>;
+}
+
+interface GeneralChunk extends Chunk {
+  result: Promise<ChunkResult>;
+  /** Per epoch of the chunk: params, states, outputs after it. */
+  snaps: (Tensor[] | null)[];
+}
+
+interface GeneralSnapshot extends Snapshot {
+  tensors: Tensor[];
+}
+
+export class GeneralEngine implements Engine {
+  readonly maxInFlight = 3;
+  private readonly outputs: Tensor | null;
+  private readonly trainable: number[] = [];
+  private readonly steps: number;
+  private readonly stride: number;
+
+  constructor(private readonly s: GeneralSetup) {
+    const { rt, spec } = s.net;
+    this.outputs = s.keepOutputs ? rt.zeros([s.x.n, spec.dims[spec.dims.length - 1]]) : null;
+    s.net.layers.forEach((l, i) => {
+      this.trainable.push(2 * i);
+      if (l.useBias) this.trainable.push(2 * i + 1);
+    });
+    this.steps = Math.ceil(s.x.n / s.batch);
+    this.stride = 1 + spec.metrics.length;
+  }
+
+  private live(): Tensor[] {
+    return [...this.s.params, ...this.s.states, ...(this.outputs ? [this.outputs] : [])];
+  }
+
+  private step(xb: Tensor, yb: Tensor, start: number, permT: Tensor | null, logs: Tensor, slot: number, lr: number, iteration: number): void {
+    const { net, params, states, optimizer } = this.s;
+    const { rt, spec, L } = net;
+    rt.tidy(() => {
+      const { a, z } = net.forward(params, xb, true);
+      batchMetrics(rt, spec, a[L], yb, logs, slot);
+      if (this.outputs) {
+        if (permT) scatterRows(rt, a[L], permT, start, this.outputs);
+        else putRows(rt, a[L], this.outputs, start);
+      }
+      const grads = net.backward(params, a, z, yb);
+      const o = optimizer.step(lr);
+      const ids = this.trainable;
+      optimizerStep(rt, ids.map((i) => params[i]), ids.map((i) => grads[i]), ids.map((i) => states[i]), o, o.kind === OPT.ADAM ? adamAlpha(o, iteration) : 0);
+      return null;
+    });
+  }
+
+  private evaluateInto(logs: Tensor, slot: number): void {
+    const { net, params, val } = this.s;
+    const { rt, spec, L } = net;
+    for (let b0 = 0; b0 < val!.x.n; b0 += 4096) {
+      const nb = Math.min(4096, val!.x.n - b0);
+      rt.tidy(() => {
+        const { a } = net.forward(params, val!.x.batch(b0, nb, null, null), false);
+        batchMetrics(rt, spec, a[L], val!.y.batch(b0, nb, null, null), logs, slot);
+        return null;
+      });
+    }
+  }
+
+  record(e0: number, count: number, lr: number, snapshots: boolean, hooks: BatchHooks | null): GeneralChunk {
+    const { rt } = this.s.net;
+    const { x, y } = this.s;
+    const n = x.n;
+    const logsT = rt.zeros([count * this.stride]);
+    const vlogsT = this.s.val ? rt.zeros([count * this.stride]) : null;
+    const chunk: GeneralChunk = { e0, count, snaps: [], result: Promise.resolve({ logs: [], stop: null }) };
+    const run = async (): Promise<ChunkResult> => {
+      for (let t = 0; t < count; t++) {
+        const e = e0 + t;
+        const perm = this.s.shuffle ? shuffledRows(this.s.seed, e, n) : null;
+        const permT = perm && (x.tensor || this.outputs) ? rt.fromData(Float32Array.from(perm), [n], 'fit order') : null;
+        let iteration = this.s.iterations + (e - this.s.firstEpoch) * this.steps;
+        for (let b0 = 0, batch = 0; b0 < n; b0 += this.s.batch, batch++) {
+          const nb = Math.min(this.s.batch, n - b0);
+          if (hooks) await hooks.begin(batch, nb);
+          iteration++;
+          rt.tidy(() => this.step(x.batch(b0, nb, perm, permT), y.batch(b0, nb, perm, permT), b0, permT, logsT, t, lr, iteration));
+          if (hooks) {
+            const sums = await logsT.read();
+            const rows = b0 + nb;
+            await hooks.end(batch, nb, fr(sums[t * this.stride] / rows), Array.from(sums.subarray(t * this.stride + 1, (t + 1) * this.stride), (v) => fr(v / rows)));
+          }
+        }
+        permT?.dispose();
+        if (vlogsT) this.evaluateInto(vlogsT, t);
+        chunk.snaps.push(snapshots ? this.live().map((p) => copyOf(rt, p)) : null);
+      }
+      rt.scheduler?.flush();
+      const logs = await readAndFree(logsT);
+      const vlogs = vlogsT ? await readAndFree(vlogsT) : null;
+      const out: EpochLogs[] = [];
+      for (let t = 0; t < count; t++) {
+        const o = t * this.stride;
+        const mean = (a: Float32Array, rows: number) => Array.from(a.subarray(o, o + this.stride), (v) => fr(v / rows));
+        const m = mean(logs, n);
+        out.push({ loss: m[0], metrics: m.slice(1), val: vlogs ? mean(vlogs, this.s.val!.x.n) : null });
+      }
+      const bad = out.findIndex((e) => !Number.isFinite(e.loss));
+      if (bad >= 0) return { logs: out.slice(0, bad + 1), stop: { epoch: e0 + bad, reason: 'lossNotFinite' } };
+      return { logs: out, stop: null };
+    };
+    chunk.result = run();
+    return chunk;
+  }
+
+  async capture(c: Chunk, epoch: number): Promise<Snapshot> {
+    const gc = c as GeneralChunk;
+    const tensors = gc.snaps[epoch - gc.e0];
+    if (!tensors) throw new Error('general engine: capture needs a chunk recorded with snapshots');
+    gc.snaps[epoch - gc.e0] = null;
+    const snap: GeneralSnapshot = { epoch, tensors, dispose: () => tensors.forEach((t) => t.dispose()) };
+    return snap;
+  }
+
+  adopt(snap: Snapshot, weightsOnly: boolean): void {
+    const { rt } = this.s.net;
+    const live = this.live();
+    const np = this.s.params.length;
+    (snap as GeneralSnapshot).tensors.forEach((t, i) => {
+      if (!weightsOnly || i < np) copyInto(rt, t, live[i]);
+    });
+  }
+
+  release(c: Chunk, _consumed: boolean): void {
+    const gc = c as GeneralChunk;
+    gc.snaps.forEach((s) => s?.forEach((t) => t.dispose()));
+    gc.snaps = [];
+  }
+
+  async commit(lastEpoch: number): Promise<void> {
+    const outputs = this.outputs ? await this.outputs.read() : null;
+    this.outputs?.dispose();
+    const iterations = this.s.iterations + (lastEpoch - this.s.firstEpoch + 1) * this.steps;
+    await this.s.commit(this.s.params, this.s.states, iterations, outputs);
+  }
+
+  dispose(): void {
+    this.outputs?.dispose();
+    this.s.params.forEach((t) => t.dispose());
+    this.s.states.forEach((t) => t.dispose());
+  }
+}
+
+function readAndFree(t: Tensor): Promise<Float32Array> {
+  const p = t.read();
+  p.finally(() => t.dispose()).catch(() => undefined);
+  return p;
+}
