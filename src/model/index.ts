@@ -14,7 +14,10 @@ export type { SequentialArgs, CompileArgs, FitArgs, WeightsLike } from './sequen
 export { Dense, Input, DenseLayer, InputLayer } from './layers';
 export type { DenseConfig, InputConfig, Layer } from './layers';
 export { initializers, Initializer } from './initializers';
-export { SGD, sgd } from './optimizers';
+export { Optimizer, SGD, sgd, adam, adamw, rmsprop, adagrad } from './optimizers';
+export type { OptimizerConfig } from './optimizers';
+export { Callback, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, earlyStopping, reduceLROnPlateau, learningRateScheduler } from './callbacks';
+export type { CallbackHooks, EarlyStoppingArgs, ReduceLROnPlateauArgs, TrainingContext } from './callbacks';
 export { History } from './history';
 export type { Logs } from './history';
 export { setSeed } from './random';
