@@ -177,6 +177,10 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
           over = true;
           break;
         }
+        current = { chunk: c, epoch };
+        await call('onEpochEnd', epoch, entry);
+        current = null;
+        // After the callbacks, as Keras' History: what they add to the logs (learning_rate) is kept.
         history.record(epoch, entry);
         if (o.verbose) {
           const now = Date.now();
@@ -185,9 +189,6 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
           o.log(`Epoch ${epoch + 1}/${o.epochs}`);
           o.log(o.verbose === 1 ? `${o.steps}/${o.steps} ${'━'.repeat(20)} ${secs}s - ${line(entry)}` : `${o.steps}/${o.steps} - ${secs}s - ${line(entry)}`);
         }
-        current = { chunk: c, epoch };
-        await call('onEpochEnd', epoch, entry);
-        current = null;
         lastEpoch = epoch;
         const below = r.stop?.reason === 'lossBelow' && r.stop.epoch === epoch;
         const belowHost = o.stopBelow !== null && entry.loss < fr(o.stopBelow);

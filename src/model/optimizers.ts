@@ -13,7 +13,8 @@ export const OPT_FLAG = { NESTEROV: 1, AMSGRAD: 2, CENTERED: 4 } as const;
 export const MAX_SLOTS = 3;
 
 type Kind = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
-interface ParamSpec { default: number; min?: number; max?: number; open?: boolean }
+/** A number in [min, max] (either end excluded when `open` names it). */
+interface ParamSpec { default: number; min?: number; max?: number; open?: 'min' | 'max' }
 interface Entry {
   kind: Kind;
   className: string;
@@ -21,8 +22,8 @@ interface Entry {
   params: Record<string, ParamSpec | 'boolean'>;
 }
 
-const LR = (d: number): ParamSpec => ({ default: d, min: 0, open: true });
-const UNIT: ParamSpec = { default: 0.9, min: 0, max: 1, open: true };
+const LR = (d: number): ParamSpec => ({ default: d, min: 0, open: 'min' });
+const UNIT: ParamSpec = { default: 0.9, min: 0, max: 1, open: 'max' };
 const ENTRIES: Entry[] = [
   { kind: 'sgd', className: 'SGD', aliases: ['sgd', 'SGD'], params: { learningRate: LR(0.01), momentum: { default: 0, min: 0, max: 1 }, nesterov: 'boolean', weightDecay: { default: 0, min: 0 } } },
   { kind: 'adam', className: 'Adam', aliases: ['adam', 'Adam'], params: { learningRate: LR(0.001), beta1: UNIT, beta2: { ...UNIT, default: 0.999 }, epsilon: LR(1e-7), amsgrad: 'boolean', weightDecay: { default: 0, min: 0 } } },
@@ -62,9 +63,9 @@ export class Optimizer {
       } else {
         const lo = spec.min ?? -Infinity;
         const hi = spec.max ?? Infinity;
-        const ok = typeof v === 'number' && Number.isFinite(v) && (spec.open ? v > lo : v >= lo) && (hi === 1 && k !== 'momentum' ? v < hi : v <= hi);
+        const ok = typeof v === 'number' && Number.isFinite(v) && (spec.open === 'min' ? v > lo : v >= lo) && (spec.open === 'max' ? v < hi : v <= hi);
         if (!ok) {
-          const range = spec.open ? `> ${lo}` : hi < Infinity ? `in [${lo}, ${hi}${hi === 1 && k !== 'momentum' ? ')' : ']'}` : `>= ${lo}`;
+          const range = hi === Infinity ? `${spec.open === 'min' ? '>' : '>='} ${lo}` : `in ${spec.open === 'min' ? '(' : '['}${lo}, ${hi}${spec.open === 'max' ? ')' : ']'}`;
           throw new NNError(`${op}: ${k} must be a finite number ${range}, got ${describeValue(v)}`);
         }
       }
