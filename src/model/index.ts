@@ -5,8 +5,8 @@ import { modelToJSON, saveModel } from './serialize';
 Sequential.prototype.toJSON = function (this: Sequential) {
   return modelToJSON(this);
 };
-Sequential.prototype.save = function (this: Sequential, url: string) {
-  return saveModel(this, url);
+Sequential.prototype.save = function (this: Sequential, target, options) {
+  return saveModel(this, target, options);
 };
 
 export { Sequential, sequential } from './sequential';
@@ -22,4 +22,4 @@ export { History } from './history';
 export type { Logs } from './history';
 export { setSeed } from './random';
 export { loadModel, modelFromJSON } from './serialize';
-export type { ModelJSON } from './serialize';
+export type { ModelJSON, SaveOptions, LoadOptions, SaveResult, IOHandler, ModelArtifacts } from './serialize';
