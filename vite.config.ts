@@ -7,7 +7,11 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: { external: ['webgpu', /^node:/] },
+    // A library: readable in a debugger and in stack traces, with maps back to src/ (sources
+    // inlined), and classes keep their names (console.log shows Tensor, errors NNError).
+    minify: false,
+    sourcemap: true,
+    rolldownOptions: { external: ['webgpu', /^node:/], output: { keepNames: true } },
   },
   test: {
     include: ['test/**/*.test.ts'],
