@@ -11,6 +11,8 @@ import { playwright } from '@vitest/browser-playwright';
 const NODE_ONLY_FILES: string[] = [
   'model.test.ts', // node:fs, node:os, node:path (save/load to files)
   'node-polling.test.ts', // Dawn's Node binding; /proc
+  'messages.test.ts', // node:util (how Node's console prints tensors and errors)
+  'package.test.ts', // npm pack / install, tsc and node in a temporary project
 ];
 /** Single tests that need Node APIs (exact test names). */
 const NODE_ONLY_TESTS: string[] = [];
