@@ -9,7 +9,7 @@
 //               is all NaN (so its loss is NaN)
 //   reduce_sum: out[group] = scale * sum of WG * PER inputs (fixed order: deterministic)
 // LOSS is a value id of lib/ids.wgsl (the semantics table, src/losses/table.ts).
-// Requires: lib/softmax_math.wgsl, lib/ids.wgsl.
+// Requires: lib/math.wgsl, lib/ids.wgsl.
 
 override LOSS: u32 = 0u;
 override WG: u32 = 64u;
@@ -21,7 +21,6 @@ struct Params {
   base_in: u32,
   base_out: u32,
   scale: f32,
-  one: f32,
   lo: f32,
   hi: f32,
 }
@@ -34,11 +33,12 @@ struct Params {
 var<workgroup> red: array<f32, WG>;
 
 fn bad_target(t: f32) -> bool {
-  return sm_is_nan(t) || t < 0.0 || t > 1.0;
+  return m_is_nan(t) || t < 0.0 || t > 1.0;
 }
 
+// NaN stays NaN (the built-in clamp may turn it into lo)
 fn clip(p: f32) -> f32 {
-  return min(max(p, params.lo), params.hi);
+  return m_clip(p, params.lo, params.hi);
 }
 
 fn clip_slope(p: f32) -> f32 {
@@ -59,19 +59,19 @@ fn term(p: f32, t: f32) -> f32 {
       return 0.5 * (d * d);
     }
     case VALUE_BCE: {
-      if (bad_target(t) || sm_is_nan(p)) {
-        return sm_nan();
+      if (bad_target(t) || m_is_nan(p)) {
+        return m_nan(0.0);
       }
       let c = clip(p);
-      return -(t * sm_log(c) + (1.0 - t) * sm_log1p(-c));
+      return -(t * m_log(c) + (1.0 - t) * m_log1p(-c));
     }
     default: {
-      if (bad_target(t) || sm_is_nan(p)) {
-        return sm_nan();
+      if (bad_target(t) || m_is_nan(p)) {
+        return m_nan(0.0);
       }
       // max(z, 0) - z t + log1p(exp(-|z|)), each part >= 0
       let lin = select(p * (1.0 - t), -p * t, p < 0.0);
-      return lin + sm_log1p(sm_exp(-abs(p)));
+      return lin + m_log1p(m_exp(-abs(p)));
     }
   }
 }
@@ -89,19 +89,17 @@ fn term_grad(p: f32, t: f32) -> f32 {
       return d;
     }
     case VALUE_BCE: {
-      if (bad_target(t) || sm_is_nan(p)) {
-        return sm_nan();
+      if (bad_target(t) || m_is_nan(p)) {
+        return m_nan(0.0);
       }
       let c = clip(p);
       return clip_slope(p) * (c - t) / (c * (1.0 - c));
     }
     default: {
-      if (bad_target(t) || sm_is_nan(p)) {
-        return sm_nan();
+      if (bad_target(t) || m_is_nan(p)) {
+        return m_nan(0.0);
       }
-      let e = sm_exp(-abs(p));
-      let sig = select(1.0 / (1.0 + e), e / (1.0 + e), p < 0.0);
-      return sig - t;
+      return m_sigmoid(p) - t;
     }
   }
 }
@@ -109,9 +107,9 @@ fn term_grad(p: f32, t: f32) -> f32 {
 fn row_sum_p(start: u32, n: u32) -> f32 {
   var acc = vec2<f32>(0.0);
   for (var k = 0u; k < n; k++) {
-    acc = sm_sum_add(acc, pred[start + k], params.one);
+    acc = m_sum_add(acc, pred[start + k]);
   }
-  return sm_sum_value(acc);
+  return m_sum_value(acc);
 }
 
 @compute @workgroup_size(WG)
@@ -130,16 +128,16 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>,
     for (var k = 0u; k < n; k++) {
       let t = tgt[start + k];
       let p = pred[start + k];
-      if (t != 0.0 || sm_is_nan(t) || sm_is_nan(p)) {
-        acc = sm_sum_add(acc, -t * sm_log(clip(p / s)), params.one);
+      if (t != 0.0 || m_is_nan(t) || m_is_nan(p)) {
+        acc = m_sum_add(acc, -t * m_log(clip(p / s)));
       }
     }
   } else {
     for (var k = 0u; k < n; k++) {
-      acc = sm_sum_add(acc, term(pred[start + k], tgt[start + k]), params.one);
+      acc = m_sum_add(acc, term(pred[start + k], tgt[start + k]));
     }
   }
-  var v = sm_sum_value(acc);
+  var v = m_sum_value(acc);
   if (LOSS != VALUE_HALF_SQUARED_ERROR && LOSS != VALUE_CCE) {
     v = v / f32(n);
   }
@@ -163,9 +161,9 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>,
     var acc = vec2<f32>(0.0);
     for (var k = 0u; k < n; k++) {
       let u = pred[start + k] / s;
-      acc = sm_sum_add(acc, tgt[start + k] * clip_slope(u) * u / clip(u), params.one);
+      acc = m_sum_add(acc, tgt[start + k] * clip_slope(u) * u / clip(u));
     }
-    let a_sum = sm_sum_value(acc);
+    let a_sum = m_sum_value(acc);
     for (var k = 0u; k < n; k++) {
       let u = pred[start + k] / s;
       let t = tgt[start + k];
@@ -193,8 +191,8 @@ fn one_hot(@builtin(workgroup_id) wid: vec3<u32>,
   let row = i / params.len;
   let k = i % params.len;
   let label = tgt[params.base_in + row];
-  let valid = !sm_is_nan(label) && label >= 0.0 && label < f32(params.len) && floor(label) == label;
-  out[params.base_out + i] = select(sm_nan(), select(0.0, 1.0, u32(label) == k), valid);
+  let valid = !m_is_nan(label) && label >= 0.0 && label < f32(params.len) && floor(label) == label;
+  out[params.base_out + i] = select(m_nan(0.0), select(0.0, 1.0, u32(label) == k), valid);
 }
 
 @compute @workgroup_size(WG)
@@ -210,10 +208,10 @@ fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>,
   for (var k = 0u; k < PER; k++) {
     let i = first + k * WG + lid;
     if (i < params.rows) {
-      acc = sm_sum_add(acc, pred[params.base_in + i], params.one);
+      acc = m_sum_add(acc, pred[params.base_in + i]);
     }
   }
-  red[lid] = sm_sum_value(acc);
+  red[lid] = m_sum_value(acc);
   workgroupBarrier();
   // fixed pairwise tree
   for (var w = WG / 2u; w > 0u; w = w / 2u) {

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, NNError, type Runtime, type Tensor } from '../src/index';
 import { expectUlp, ulpReport } from './util/compare';
-import { LANE_ROW, longPlan, regPlan, softmaxTuning } from '../src/kernels/softmax';
+import { LANE_ROW, longPlan, rowPlan } from '../src/kernels/softmax';
+import type { KernelTuning } from '../src/gpu/profile';
 
 /** Seeded uniform [0, 1): a failing seed is a bug report. */
 function rng(seed: number): () => number {
@@ -55,6 +56,20 @@ afterAll(() => {
 });
 
 const read = (t: Tensor) => t.read();
+
+/**
+ * Runs `f` on a runtime whose row plan is pinned (its own device): `subgroups: false` forces the
+ * workgroup-memory reductions, `tuning` fixes choices the plan would make; the shared one otherwise.
+ */
+async function pinned<T>(opts: { subgroups?: boolean; tuning?: KernelTuning }, f: (r: Runtime) => Promise<T>): Promise<T> {
+  if (opts.subgroups !== false && !opts.tuning) return f(rt);
+  const r = await createRuntime({ profile: opts.subgroups === false ? { subgroupSize: 0 } : {}, tuning: opts.tuning });
+  try {
+    return await f(r);
+  } finally {
+    r.dispose();
+  }
+}
 
 describe('softmax: the seeds', () => {
   for (const [name, r] of [['gpu', () => rt], ['cpu', () => cpu]] as const) {
@@ -120,9 +135,7 @@ describe('softmax: register kernels (rows_lane, rows_reg) with subgroup and work
   ];
   for (const v of variants) {
     it(`${v.name}: 4 ULP, bad rows NaN, -Infinity entries 0, deterministic`, async () => {
-      softmaxTuning.subgroups = v.subgroups;
-      softmaxTuning.rows = v.rows;
-      try {
+      await pinned({ subgroups: v.subgroups, tuning: v.rows > 0 ? { rowsPerGroup: v.rows } : undefined }, async (rt) => {
         for (const len of lengths) {
           const rows = len <= 1100 ? (v.rows > 0 ? 133 : 67) : 11;
           const x = randomLogits(rows * len, len * 13 + 1);
@@ -162,32 +175,26 @@ describe('softmax: register kernels (rows_lane, rows_reg) with subgroup and work
             }
           }
         }
-      } finally {
-        softmaxTuning.subgroups = true;
-        softmaxTuning.rows = 0;
-      }
-    }, 120000);
+      });
+    }, 300000);
   }
 
-  it('uses subgroups exactly when the adapter has them with one subgroup size', () => {
+  it('uses subgroups exactly when the adapter has them with one subgroup size', async () => {
     const s = rt.scheduler!;
     const info = (s.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
     const expected = s.device.features.has('subgroups') && !!info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize;
-    const plan = regPlan(s);
+    const plan = rowPlan(s);
     expect(plan.subgroups).toBe(expected);
     if (plan.subgroups) expect(plan.WG).toBe(info!.subgroupMinSize);
-    softmaxTuning.subgroups = false;
-    try {
-      expect(regPlan(s).subgroups).toBe(false);
-      expect(regPlan(s).WG).toBe(regPlan(s).G ** 2);
-    } finally {
-      softmaxTuning.subgroups = true;
-    }
+    expect(rowPlan(s)).toBe(plan);
+    await pinned({ subgroups: false }, async (r) => {
+      expect(rowPlan(r.scheduler!).subgroups).toBe(false);
+      expect(rowPlan(r.scheduler!).WG).toBe(rowPlan(r.scheduler!).G ** 2);
+    });
   });
 
   it('more than 65,535 workgroups of rows_reg (one row each) fold into a 2-D grid', async () => {
-    softmaxTuning.rows = 1;
-    try {
+    await pinned({ tuning: { rowsPerGroup: 1 } }, async (rt) => {
       const rows = 70001;
       const len = 20;
       const x = randomLogits(rows * len, 17);
@@ -195,9 +202,7 @@ describe('softmax: register kernels (rows_lane, rows_reg) with subgroup and work
         const y = await read(log ? rt.logSoftmax(rt.tensor(x, [rows, len])) : rt.softmax(rt.tensor(x, [rows, len])));
         expectUlp(`rows_reg [${rows}, ${len}] log=${log}`, y, refSoftmax(x, len, log), 4);
       }
-    } finally {
-      softmaxTuning.rows = 0;
-    }
+    });
   }, 60000);
 });
 
@@ -240,9 +245,7 @@ describe('softmax: long rows (rows_long; long_stats + long_write) with subgroup 
   }
   for (const v of variants) {
     it(`${v.name}: 4 ULP, bad rows NaN, -Infinity entries 0, deterministic`, async () => {
-      softmaxTuning.subgroups = v.subgroups;
-      softmaxTuning.longChunk = v.longChunk;
-      try {
+      await pinned({ subgroups: v.subgroups, tuning: v.longChunk > 0 ? { longChunk: v.longChunk } : undefined }, async (rt) => {
         for (const len of lengths) {
           const rows = 6;
           const x = randomLogits(rows * len, len * 17 + 5);
@@ -256,10 +259,7 @@ describe('softmax: long rows (rows_long; long_stats + long_write) with subgroup 
             check(v.name, x, rows, len, log, y, bad);
           }
         }
-      } finally {
-        softmaxTuning.subgroups = true;
-        softmaxTuning.longChunk = 0;
-      }
+      });
     }, 180000);
   }
 
@@ -270,24 +270,21 @@ describe('softmax: long rows (rows_long; long_stats + long_write) with subgroup 
       const bad = badRows(x, len);
       // 5 rows: 2 chunks each on CPU adapters (automatic); then one workgroup per row (forced)
       for (const longChunk of [0, len]) {
-        softmaxTuning.longChunk = longChunk;
-        try {
+        await pinned({ tuning: longChunk > 0 ? { longChunk } : undefined }, async (rt) => {
           for (const log of [false, true]) {
             const y = await read(log ? rt.logSoftmax(rt.tensor(x, [rows, len])) : rt.softmax(rt.tensor(x, [rows, len])));
             check(`chunk ${longChunk}`, x, rows, len, log, y, bad);
           }
-        } finally {
-          softmaxTuning.longChunk = 0;
-        }
+        });
       }
     }
   }, 180000);
 
   it('plans one workgroup per row with enough rows, else chunks of whole vec4 groups', () => {
-    const s = rt.scheduler!;
-    const WG = regPlan(s).WG;
-    expect(longPlan(s, 64, 2 ** 20, WG)).toEqual({ nchunk: 1, chunk: 2 ** 20 });
-    const p = longPlan(s, 1, 2 ** 20 + 3, WG);
+    const plan = rowPlan(rt.scheduler!);
+    const WG = plan.WG;
+    expect(longPlan(plan, 64, 2 ** 20)).toEqual({ nchunk: 1, chunk: 2 ** 20 });
+    const p = longPlan(plan, 1, 2 ** 20 + 3);
     expect(p.nchunk).toBeGreaterThan(1);
     expect(p.chunk % (4 * WG)).toBe(0);
     expect((p.nchunk - 1) * p.chunk).toBeLessThan(2 ** 20 + 3);
@@ -300,13 +297,10 @@ describe('softmax: long rows (rows_long; long_stats + long_write) with subgroup 
     x[123457] = 0;
     x[7] = -20;
     for (const longChunk of [0, 5000]) {
-      softmaxTuning.longChunk = longChunk;
-      try {
+      await pinned({ tuning: longChunk > 0 ? { longChunk } : undefined }, async (rt) => {
         const y = await read(rt.logSoftmax(rt.tensor(x, [1, len])));
         expectUlp(`dominant class, chunk ${longChunk}`, y, refSoftmax(x, len, true), 4);
-      } finally {
-        softmaxTuning.longChunk = 0;
-      }
+      });
     }
   });
 
@@ -432,11 +426,9 @@ describe('gradients and cross-entropy in registers (rows_reg2, rows_reg_xent_bot
   };
   for (const v of variants) {
     it(`${v.name}: match the CPU path, bad rows NaN, deterministic, lossAndGrad = loss + lossGrad`, async () => {
-      softmaxTuning.subgroups = v.subgroups;
-      softmaxTuning.rows = v.rows;
       // up to the register limit, also where CPU adapters would stop earlier
-      softmaxTuning.reg2 = 'always';
-      try {
+      const tuning: KernelTuning = { reg2: 'always', ...(v.rows > 0 ? { rowsPerGroup: v.rows } : {}) };
+      await pinned({ subgroups: v.subgroups, tuning }, async (rt) => {
         for (const len of lengths) {
           const rows = v.rows > 0 ? 13 : 7;
           const z = randomLogits(rows * len, len * 7 + 5, 12);
@@ -480,12 +472,8 @@ describe('gradients and cross-entropy in registers (rows_reg2, rows_reg_xent_bot
           expect(g[2][1]).toBeNaN();
           expect(g[3].slice(len, 2 * len).every(Number.isNaN)).toBe(true);
         }
-      } finally {
-        softmaxTuning.subgroups = true;
-        softmaxTuning.rows = 0;
-        softmaxTuning.reg2 = 'auto';
-      }
-    }, 120000);
+      });
+    }, 300000);
   }
 });
 

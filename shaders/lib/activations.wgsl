@@ -1,7 +1,7 @@
 // Every activation and its derivative, selected by the override ACTIVATION (ids in
 // src/activations/table.ts); p packs the parameters (table.ts `pack`). act_backward returns
 // dy * f'(x). NaN in x or dy gives NaN; kinks take the documented one-sided derivative.
-// Needs math.wgsl and custom_activation.wgsl earlier in the same module.
+// Requires: lib/math.wgsl, lib/custom_activation.wgsl.
 
 override ACTIVATION: u32 = 0u;
 

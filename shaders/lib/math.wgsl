@@ -1,7 +1,11 @@
-// Float32 math for the activation library; module-scope functions only, no bindings.
-// Does not use WGSL's exp/log/tanh built-ins (loose, and free to assume no NaN/Inf): NaN and
-// Inf are tested by bit pattern, exp/expm1/log/log1p use Cody-Waite reduction plus polynomials
-// fitted with mpmath (coefficients below, ~1 ULP each). Names carry an `m_` prefix.
+// The float32 math library of every kernel; module-scope functions only, no bindings, names
+// carry an `m_` prefix (vec4 forms end in 4). Does not use WGSL's exp/log/tanh built-ins (loose,
+// and free to assume no NaN/Inf): NaN and Inf are tested by bit pattern, exp/expm1/log/log1p use
+// Cody-Waite reduction plus polynomials fitted with mpmath (coefficients below, ~1 ULP each).
+// One defence against driver rewrites (FMA contraction, reassociation such as (a + b) - a -> b):
+// m_opaque(v), an identity the optimiser cannot see through, one unsigned min on the bits (only
+// the NaN 0xffffffff becomes another NaN). A value whose own rounding matters goes through it
+// (m_mul, m_two_sum, the compensated sums): one integer op, nothing needed from the kernel.
 
 fn m_is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn m_is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
@@ -13,12 +17,18 @@ fn m_inf(s: f32) -> f32 { return bitcast<f32>((bitcast<u32>(s) & 0x80000000u) | 
 fn m_copysign(mag: f32, s: f32) -> f32 {
   return bitcast<f32>((bitcast<u32>(mag) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
 }
-// Identity the optimiser cannot see through: some drivers (Mesa's NIR) rewrite (a + b) - a to b,
-// which would erase the rounding error that error-free transforms recover.
-fn m_opaque(v: f32) -> f32 {
-  let b = bitcast<u32>(v);
-  return select(v, bitcast<f32>(b ^ 1u), b == 0xffffffffu);
+fn m_is_finite4(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) < vec4<u32>(0x7f800000u);
 }
+fn m_any_nan4(v: vec4<f32>) -> bool {
+  return any((bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u));
+}
+// max and clamp that return NaN for NaN (the built-ins may drop it: lavapipe's max(NaN, 0) is 0).
+fn m_max_nan(a: f32, b: f32) -> f32 { return select(max(a, b), m_nan(a), m_is_nan(a) || m_is_nan(b)); }
+fn m_clip(x: f32, lo: f32, hi: f32) -> f32 { return select(min(max(x, lo), hi), x, m_is_nan(x)); }
+// The barrier against driver rewrites (see the top of this file).
+fn m_opaque(v: f32) -> f32 { return bitcast<f32>(min(bitcast<u32>(v), 0xfffffffeu)); }
+fn m_opaque4(v: vec4<f32>) -> vec4<f32> { return bitcast<vec4<f32>>(min(bitcast<vec4<u32>>(v), vec4<u32>(0xfffffffeu))); }
 // a * b rounded on its own: keeps drivers from fusing it into an FMA with a following add
 // (Mesa does once loops unroll), which would move digits the seeds print.
 fn m_mul(a: f32, b: f32) -> f32 { return m_opaque(a * b); }
@@ -27,6 +37,45 @@ fn m_two_sum(a: f32, b: f32) -> vec2<f32> {
   let s = m_opaque(a + b);
   let bb = m_opaque(s - a);
   return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+fn m_two_sum4(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 2> {
+  let s = m_opaque4(a + b);
+  let bb = m_opaque4(s - a);
+  return array<vec4<f32>, 2>(s, (a - (s - bb)) + (b - bb));
+}
+// a - b = hi + lo exactly (TwoSum of a and -b); lo = 0 where hi is not finite (x - max of a
+// row with -Infinity entries).
+fn m_two_diff(a: f32, b: f32) -> vec2<f32> {
+  let hi = m_opaque(a - b);
+  let bb = m_opaque(hi - a);
+  let lo = (a - (hi - bb)) - (b + bb);
+  return vec2<f32>(hi, select(0.0, lo, m_is_finite(hi)));
+}
+fn m_two_diff4(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 2> {
+  let hi = m_opaque4(a - b);
+  let bb = m_opaque4(hi - a);
+  let lo = (a - (hi - bb)) - (b + bb);
+  return array<vec4<f32>, 2>(hi, select(vec4<f32>(0.0), lo, m_is_finite4(hi)));
+}
+// Neumaier's compensated sum: acc = (sum, correction); read it with m_sum_value, which drops the
+// correction where either part is not finite.
+fn m_sum_add(acc: vec2<f32>, v: f32) -> vec2<f32> {
+  let t = m_opaque(acc.x + v);
+  let e = select((v - t) + acc.x, (acc.x - t) + v, abs(acc.x) >= abs(v));
+  return vec2<f32>(t, acc.y + e);
+}
+fn m_sum_value(acc: vec2<f32>) -> f32 {
+  return select(acc.x, acc.x + acc.y, m_is_finite(acc.x) && m_is_finite(acc.y));
+}
+// Four sums at once: acc[0] the sums, acc[1] the corrections.
+fn m_sum_add4(acc: array<vec4<f32>, 2>, v: vec4<f32>) -> array<vec4<f32>, 2> {
+  let t = m_opaque4(acc[0] + v);
+  let e = select((v - t) + acc[0], (acc[0] - t) + v, abs(acc[0]) >= abs(v));
+  return array<vec4<f32>, 2>(t, acc[1] + e);
+}
+fn m_sum_value4(acc: array<vec4<f32>, 2>) -> vec4<f32> {
+  let s = acc[0] + acc[1];
+  return select(acc[0], s, m_is_finite4(s));
 }
 // High 12 significant bits of x; products of two such halves are exact in f32.
 fn m_hi12(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) & 0xfffff000u); }
@@ -100,7 +149,8 @@ fn m_exp_ab(a: f32, b: f32, k: i32) -> f32 {
   // Without m_opaque, drivers regroup 1 + (r + r^2 P) as (1 + r) + r^2 P: one more rounding.
   return m_ldexp(1.0 + m_opaque(m_expm1_small(r)), i32(nf) + k);
 }
-fn m_exp(x: f32) -> f32 { return m_exp_ab(x, 0.0, 0); }
+// e^x, NaN for NaN.
+fn m_exp(x: f32) -> f32 { return select(m_exp_ab(x, 0.0, 0), x, m_is_nan(x)); }
 
 // ---- branch-free variants for the elementwise kernels (m_exp above is kept bit for bit: the
 // fused training kernel and its CPU twin mirror it). On SIMD-across-invocations drivers every
@@ -122,6 +172,18 @@ fn m_reduce_ln2(ac: f32, nf: f32) -> f32 { return fma(-nf, M_LN2_LO, fma(-nf, M_
 // e^r on |r| <= ln2/2 as one Horner chain ending in + 1 (1 + r (1 + r P(r))): no separate
 // 1 + expm1 step for a driver to regroup.
 fn m_exp_small(r: f32) -> f32 { return fma(r, fma(r, m_poly_expm1_p(r), 1.0), 1.0); }
+// e^(hi + lo) per component for hi <= 0 or -Inf (x - max of a softmax row as hi + lo): results
+// below 2^-126 (hi < -87.68) flush to 0; a NaN hi gives garbage (callers test rows for NaN).
+// k = round(hi log2(e)) from the bits of hi log2(e) + 1.5 * 2^23: no float -> int conversion
+// (slow on CPU adapters); k + 127 shifted into the exponent field is 2^k.
+fn m_exp_neg4(hi: vec4<f32>, lo: vec4<f32>) -> vec4<f32> {
+  let t = m_opaque4(fma(hi, vec4<f32>(M_LOG2E), vec4<f32>(12582912.0)));
+  let k = t - 12582912.0;
+  let r = vec4<f32>(m_reduce_ln2(hi.x, k.x), m_reduce_ln2(hi.y, k.y), m_reduce_ln2(hi.z, k.z), m_reduce_ln2(hi.w, k.w)) + lo;
+  let p = vec4<f32>(m_exp_small(r.x), m_exp_small(r.y), m_exp_small(r.z), m_exp_small(r.w));
+  let sc = bitcast<vec4<f32>>((bitcast<vec4<u32>>(t) + vec4<u32>(127u - 0x4B400000u)) << vec4<u32>(23u));
+  return select(p * sc, vec4<f32>(0.0), hi < vec4<f32>(-87.68));
+}
 // e^(a + b) * 2^k for k in [-24, 24] (k < 0 only with a > 60): a is clamped to [-150, 100], so
 // n + k splits into two normal factors; the results equal m_exp_ab's wherever neither is 0 or
 // Inf, within an ULP (one Horner chain instead of 1 + expm1).
@@ -226,6 +288,7 @@ fn m_log(x: f32) -> f32 {
 
 // tanh: odd polynomial near 0 (no cancellation), (1 - e)/(1 + e) with e = e^(-2|x|) elsewhere.
 fn m_tanh(x: f32) -> f32 {
+  if (m_is_nan(x)) { return x; }
   let a = abs(x);
   if (a < 0.55) { let z = x * x; return fma(x * z, m_poly_tanh_t(z), x); }
   if (a > 9.5) { return m_copysign(1.0, x); }

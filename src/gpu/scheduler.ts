@@ -9,6 +9,7 @@ import { DeviceLostError, GpuError, NNError } from '../errors';
 import { BindGroupCache } from './bind-groups';
 import { asWait } from './node-polling';
 import { BufferPool } from './pool';
+import { deviceProfile, type DeviceProfile, type KernelTuning } from './profile';
 import { composeShader, type ShaderFile } from './shaders';
 
 const UNIFORM_STRIDE = 256;
@@ -35,6 +36,10 @@ export interface SchedulerOptions {
    * Dawn's busy loop, which holds a CPU core for the whole wait.
    */
   nodePolling?: 'gentle' | 'spin';
+  /** Replace detected device facts (tests: e.g. `{subgroupSize: 0}` forces workgroup-memory reductions). */
+  profile?: Partial<DeviceProfile>;
+  /** Pin choices the kernels' plans would make from the profile (tests, benchmarks). */
+  tuning?: KernelTuning;
 }
 
 export interface PipelineHandle {
@@ -131,6 +136,10 @@ export class Scheduler {
   readonly maxBufferSize: number;
   readonly workgroupSize: number;
   private readonly gentleWaits: boolean;
+  /** What kernels plan their dispatches from, read once from the device. */
+  readonly profile: DeviceProfile;
+  readonly tuning: Readonly<KernelTuning>;
+  private readonly plans = new Map<(s: Scheduler) => unknown, unknown>();
   lostError: DeviceLostError | null = null;
   dispatchCount = 0;
   submitCount = 0;
@@ -147,6 +156,8 @@ export class Scheduler {
     this.maxBufferSize = lim.maxBufferSize;
     this.workgroupSize = options.workgroupSize ?? 256;
     this.gentleWaits = options.nodePolling !== 'spin';
+    this.profile = deviceProfile(device, options.profile);
+    this.tuning = Object.freeze({ ...options.tuning });
     this.bindGroups = new BindGroupCache(device);
     const forget = (b: GPUBuffer) => this.bindGroups.forget(b);
     this.pool = new BufferPool(device, STORAGE_USAGE, options.poolCapBytes ?? 256 * 2 ** 20, forget);
@@ -166,6 +177,13 @@ export class Scheduler {
 
   get limits(): GPUSupportedLimits {
     return this.device.limits;
+  }
+
+  /** `make(this)`, computed once per scheduler: a kernel family's dispatch plan from `profile`. */
+  plan<T>(make: (s: Scheduler) => T): T {
+    let p = this.plans.get(make) as T | undefined;
+    if (p === undefined) this.plans.set(make, (p = make(this)));
+    return p;
   }
 
   assertUsable(op: string): void {
@@ -201,7 +219,49 @@ export class Scheduler {
       return cached;
     }
     const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
+    const mod = this.moduleFor(parts, shader);
+    this.device.pushErrorScope('validation');
+    const pipeline = this.device.createComputePipeline({
+      layout: 'auto',
+      compute: { module: mod.module, entryPoint: entry, constants },
+      label: name,
+    });
+    // Inside the scope: on an invalid pipeline this errors too, and must not leak into a batch.
+    const layout = pipeline.getBindGroupLayout(0);
+    const scope = this.device.popErrorScope();
+    const moduleError = mod.error;
+    const error = (async () => (await moduleError) ?? (await scope)?.message ?? null)();
+    error.catch(() => undefined);
+    const handle: PipelineHandle = { pipeline, label: name, error, layout };
+    this.pipelines.set(key, handle);
+    this.fastPipelines.set(fastKey, handle);
+    return handle;
+  }
 
+  /**
+   * Compiles in the background (createComputePipelineAsync): resolves to the pipeline once it is
+   * ready, registered so that `pipeline()` with the same arguments then finds it without waiting;
+   * null if it failed (the caller keeps using what it had).
+   */
+  async pipelineAsync(parts: readonly ShaderFile[], entry: string, constants: Record<string, number> = {}, label?: string): Promise<PipelineHandle | null> {
+    const shader = composeShader(parts);
+    const key = shader.key + `|${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
+    const mod = this.moduleFor(parts, shader);
+    try {
+      const pipeline = await this.device.createComputePipelineAsync({ layout: 'auto', compute: { module: mod.module, entryPoint: entry, constants }, label: name });
+      if ((await mod.error) !== null || this.lostError) return null;
+      const handle: PipelineHandle = { pipeline, label: name, error: Promise.resolve(null), layout: pipeline.getBindGroupLayout(0) };
+      this.pipelines.set(key, handle);
+      return handle;
+    } catch {
+      return null;
+    }
+  }
+
+  private moduleFor(parts: readonly ShaderFile[], shader: ReturnType<typeof composeShader>): { module: GPUShaderModule; error: Promise<string | null> } {
     let mod = this.modules.get(shader.key);
     if (!mod) {
       this.device.pushErrorScope('validation');
@@ -225,22 +285,7 @@ export class Scheduler {
       mod = { module, error };
       this.modules.set(shader.key, mod);
     }
-    this.device.pushErrorScope('validation');
-    const pipeline = this.device.createComputePipeline({
-      layout: 'auto',
-      compute: { module: mod.module, entryPoint: entry, constants },
-      label: name,
-    });
-    // Inside the scope: on an invalid pipeline this errors too, and must not leak into a batch.
-    const layout = pipeline.getBindGroupLayout(0);
-    const scope = this.device.popErrorScope();
-    const moduleError = mod.error;
-    const error = (async () => (await moduleError) ?? (await scope)?.message ?? null)();
-    error.catch(() => undefined);
-    const handle: PipelineHandle = { pipeline, label: name, error, layout };
-    this.pipelines.set(key, handle);
-    this.fastPipelines.set(fastKey, handle);
-    return handle;
+    return mod;
   }
 
   /** Waits for a pipeline's compilation and throws its error message, naming `op`. */

@@ -1,20 +1,20 @@
 /**
  * Losses and their gradients w.r.t. the prediction: shaders/loss.wgsl (per-sample losses, one
- * invocation per row; one-hot of sparse labels; a deterministic sum), shaders/softmax.wgsl for
+ * invocation per row; one-hot of sparse labels; a deterministic sum), the softmax family for
  * the cross-entropy from logits (softmax fused with it, one workgroup per row), float64 on the CPU.
  */
 import lossShader from '../../shaders/loss.wgsl?raw';
 import { NNError, formatShape } from '../errors';
-import { IDS_LIB, type ShaderFile } from '../gpu/shaders';
+import { IDS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import type { Tolerance } from '../ulp';
 import { CLIP_HI, CLIP_LO, VALUE, findLoss, rowGrad, rowValue, type LossEntry, type LossName, type ValueId } from '../losses/table';
-import { RowMode, SOFTMAX_MATH_LIB, groupsPerBinding, recordRows, recordXentBoth, span, xentBothFits, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
+import { RowMode, groupsPerBinding, recordRows, recordXentBoth, span, xentBothFits, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
 
 const KERNEL: ShaderFile = { file: 'loss.wgsl', code: lossShader };
-const SHADERS = [SOFTMAX_MATH_LIB, IDS_LIB, KERNEL];
+const SHADERS = [MATH_LIB, IDS_LIB, KERNEL];
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -100,9 +100,8 @@ function lossParams(p: { rows: number; len: number; baseIn: number; baseOut: num
   u[2] = p.baseIn;
   u[3] = p.baseOut;
   f[4] = p.scale ?? 1;
-  f[5] = 1;
-  f[6] = CLIP_LO;
-  f[7] = CLIP_HI;
+  f[5] = CLIP_LO;
+  f[6] = CLIP_HI;
   return new Uint8Array(buf);
 }
 

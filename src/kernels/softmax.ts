@@ -1,19 +1,41 @@
 /**
  * Softmax and log-softmax over any axis, their backward, and the fused softmax cross-entropy
- * from logits used by the losses: shaders/softmax.wgsl on the GPU, float64 loops on the CPU.
+ * from logits used by the losses: shaders/softmax*.wgsl on the GPU, float64 loops on the CPU.
+ * Which kernel, how many lanes and which cross-lane reductions: a plan made once per scheduler
+ * from its device profile (`rowPlan`).
  */
 import softmaxShader from '../../shaders/softmax.wgsl?raw';
-import softmaxMath from '../../shaders/lib/softmax_math.wgsl?raw';
+import softmaxRegShader from '../../shaders/softmax_reg.wgsl?raw';
+import softmaxLongShader from '../../shaders/softmax_long.wgsl?raw';
+import rowsLib from '../../shaders/lib/rows.wgsl?raw';
+import reduceWorkgroupLib from '../../shaders/lib/reduce_workgroup.wgsl?raw';
+import reduceSubgroupLib from '../../shaders/lib/reduce_subgroup.wgsl?raw';
 import { NNError, formatShape } from '../errors';
-import type { ShaderFile } from '../gpu/shaders';
+import { MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 
-export const SOFTMAX_MATH_LIB: ShaderFile = { file: 'lib/softmax_math.wgsl', code: softmaxMath };
-export const SOFTMAX_KERNEL: ShaderFile = { file: 'softmax.wgsl', code: softmaxShader };
+export const ROWS_LIB: ShaderFile = { file: 'lib/rows.wgsl', code: rowsLib };
+export const REDUCE_WORKGROUP_LIB: ShaderFile = { file: 'lib/reduce_workgroup.wgsl', code: reduceWorkgroupLib };
+export const REDUCE_SUBGROUP_LIB: ShaderFile = { file: 'lib/reduce_subgroup.wgsl', code: reduceSubgroupLib };
+const SOFTMAX_KERNEL: ShaderFile = { file: 'softmax.wgsl', code: softmaxShader };
+const SOFTMAX_REG_KERNEL: ShaderFile = { file: 'softmax_reg.wgsl', code: softmaxRegShader };
+const SOFTMAX_LONG_KERNEL: ShaderFile = { file: 'softmax_long.wgsl', code: softmaxLongShader };
 
-/** MODE of shaders/softmax.wgsl. */
+/**
+ * The modules of the family: softmax.wgsl, and the register and long-row kernels with either
+ * reduction library (the subgroup one first: its `enable` has to open the module).
+ */
+export const SOFTMAX_MODULES = {
+  rows: [MATH_LIB, ROWS_LIB, SOFTMAX_KERNEL],
+  regWorkgroup: [MATH_LIB, ROWS_LIB, REDUCE_WORKGROUP_LIB, SOFTMAX_REG_KERNEL],
+  regSubgroup: [REDUCE_SUBGROUP_LIB, MATH_LIB, ROWS_LIB, SOFTMAX_REG_KERNEL],
+  longWorkgroup: [MATH_LIB, ROWS_LIB, REDUCE_WORKGROUP_LIB, SOFTMAX_LONG_KERNEL],
+  longSubgroup: [REDUCE_SUBGROUP_LIB, MATH_LIB, ROWS_LIB, SOFTMAX_LONG_KERNEL],
+} as const satisfies Record<string, readonly ShaderFile[]>;
+
+/** MODE of lib/rows.wgsl. */
 export const enum RowMode {
   Softmax = 0,
   LogSoftmax = 1,
@@ -81,83 +103,35 @@ export function groupsPerBinding(s: Scheduler, op: string, unit: number, what: s
   return n;
 }
 
-/**
- * The cross-lane reductions of `rows_reg`, composed in ahead of the kernel. Subgroups: the
- * workgroup is exactly one subgroup (WG = the adapter's only subgroup size); max by subgroupMax
- * (NaN tested apart: lavapipe's max drops NaN), sums by a shuffle-xor butterfly of error-free
- * two-sums (fixed order for a given subgroup size; every lane ends with the same bits).
- * Fallback: workgroup memory (wg_max / wg_sum, WG = G * G).
- */
-const reductions = (kmax: number, subgroups: boolean): ShaderFile => ({
-  file: subgroups ? 'softmax.ts:subgroup-reductions' : 'softmax.ts:workgroup-reductions',
-  code: subgroups
-    ? `const KMAX: u32 = ${kmax}u;
-fn red_max(v: f32, lid: u32) -> f32 {
-  let m = subgroupMax(v);
-  let nan = subgroupAny(sm_is_nan(v));
-  return select(m, sm_nan(), nan);
+/** How the family runs on one device. */
+export interface RowPlan {
+  /** Lanes of the register kernels (rows_reg, rows_reg2, the long-row kernels), and G = sqrt(WG). */
+  readonly WG: number;
+  readonly G: number;
+  /** vec4 slots per lane of the register kernels: rows up to 4 * kmax * WG take them. */
+  readonly kmax: number;
+  /** Cross-lane reductions by subgroup operations (WG = the subgroup size), else workgroup memory. */
+  readonly subgroups: boolean;
+  readonly regModule: readonly ShaderFile[];
+  readonly longModule: readonly ShaderFile[];
+  /** Lanes of `rows` (one workgroup per row) below and from 2048 elements, and of the chunked kernels. */
+  readonly rowsWG: number;
+  readonly rowsWGLong: number;
+  readonly chunkWG: number;
+  /** Longest gradient / cross-entropy rows on the register path (0: none). */
+  readonly reg2Max: number;
+  /** Rows per workgroup of the register kernels, fixed (0: from the number of rows). */
+  readonly rowsPerGroup: number;
+  readonly software: boolean;
+  /** Long rows: workgroups a dispatch aims for, the shortest chunk, or a fixed chunk (0: planned). */
+  readonly longGroups: number;
+  readonly longMinChunk: number;
+  readonly longChunk: number;
 }
-fn red_sum(s: vec4<f32>, lid: u32) -> vec4<f32> {
-  var c = s.x;
-  var h = s.y;
-  var l = s.z;
-  for (var o = 1u; o < WG; o <<= 1u) {
-    c = c + subgroupShuffleXor(c, o);
-    let t = sm_two_sum(h, subgroupShuffleXor(h, o), params.one);
-    l = (l + subgroupShuffleXor(l, o)) + t.y;
-    h = t.x;
-  }
-  return vec4<f32>(c, h, l, 0.0);
-}
-// four compensated sums at once (rows_reg2): the same butterfly on every component
-fn red_sum4(s: vec4<f32>, lid: u32) -> vec4<f32> {
-  var h = s;
-  var l = vec4<f32>(0.0);
-  for (var o = 1u; o < WG; o <<= 1u) {
-    let a = subgroupShuffleXor(h, o);
-    let t = h + a;
-    let tt = t * params.one;
-    let bb = tt - h;
-    let e = (h - (tt - bb)) + (a - bb);
-    l = (l + subgroupShuffleXor(l, o)) + select(vec4<f32>(0.0), e, (bitcast<vec4<u32>>(t) & vec4<u32>(0x7fffffffu)) < vec4<u32>(SM_INF_BITS));
-    h = t;
-  }
-  let fin = (bitcast<vec4<u32>>(h + l) & vec4<u32>(0x7fffffffu)) < vec4<u32>(SM_INF_BITS);
-  return select(h, h + l, fin);
-}
-`
-    : `const KMAX: u32 = ${kmax}u;
-fn red_max(v: f32, lid: u32) -> f32 {
-  return wg_max(v, lid);
-}
-fn red_sum(s: vec4<f32>, lid: u32) -> vec4<f32> {
-  return wg_sum(s, lid);
-}
-fn red_sum4(s: vec4<f32>, lid: u32) -> vec4<f32> {
-  return wg_sum(s, lid);
-}
-`,
-});
-const ENABLE_SUBGROUPS: ShaderFile = { file: 'softmax.ts:enable', code: 'enable subgroups;\n' };
 
-/** Register slots (vec4) per lane of `rows_reg`: a private array, so kept small on GPUs (registers). */
+/** Register slots (vec4) per lane: a private array, so kept small on GPUs (registers). KMAX of softmax_reg.wgsl is the larger. */
 const KMAX_SOFTWARE = 64;
 const KMAX_GPU = 8;
-
-/**
- * Tuning switches, for the tests: `subgroups: false` forces the workgroup-memory reductions of
- * `rows_reg` and the long-row kernels; `rows` fixes rows_reg's rows per workgroup (0: automatic);
- * `longChunk` > 0 splits every long row into chunks of about that many elements (0: automatic);
- * `reg2` 'always' runs gradients and cross-entropy on the register path up to its limit even on
- * CPU adapters, 'never' keeps them off it ('auto': see REG2_MAX_SOFTWARE).
- */
-export const softmaxTuning: { subgroups: boolean; rows: number; longChunk: number; reg2: 'auto' | 'always' | 'never' } = {
-  subgroups: true,
-  rows: 0,
-  longChunk: 0,
-  reg2: 'auto',
-};
-
 /**
  * Longest rows of gradients and cross-entropy that take the register path on CPU adapters. Paired
  * on lavapipe against the one-workgroup-per-row kernel: 2.8-5.5x faster at 64 elements, 1.8-3x at
@@ -165,41 +139,50 @@ export const softmaxTuning: { subgroups: boolean; rows: number; longChunk: numbe
  * cost more than they save there).
  */
 const REG2_MAX_SOFTWARE = 256;
+/** Workgroups a long-row dispatch aims for before it splits rows into chunks (all cores busy). */
+const LONG_GROUPS_SOFTWARE = 8;
+const LONG_GROUPS_GPU = 512;
+/** Shortest chunk of a split long row (a workgroup's fixed cost is high on CPU adapters). */
+const LONG_MIN_CHUNK_SOFTWARE = 1 << 16;
+const LONG_MIN_CHUNK_GPU = 1 << 13;
 
-interface RegPlan {
-  shaders: ShaderFile[];
-  WG: number;
-  G: number;
-  kmax: number;
-  subgroups: boolean;
+function makeRowPlan(s: Scheduler): RowPlan {
+  const { software, subgroupSize, maxWorkgroupSize } = s.profile;
+  const t = s.tuning;
+  const subgroups = subgroupSize > 0;
+  const kmax = software ? KMAX_SOFTWARE : KMAX_GPU;
+  const WG = subgroups ? subgroupSize : software ? 16 : 64;
+  // workgroup-memory reductions need WG = G * G; 256 where the device allows it
+  const wide = maxWorkgroupSize >= 256 ? 256 : 64;
+  return Object.freeze({
+    WG,
+    G: Math.round(Math.sqrt(WG)),
+    kmax,
+    subgroups,
+    regModule: subgroups ? SOFTMAX_MODULES.regSubgroup : SOFTMAX_MODULES.regWorkgroup,
+    longModule: subgroups ? SOFTMAX_MODULES.longSubgroup : SOFTMAX_MODULES.longWorkgroup,
+    // CPU adapters (lavapipe) pay per invocation and per barrier: 16 lanes measured ~1.5x faster than 64
+    rowsWG: software ? 16 : 64,
+    rowsWGLong: software ? 16 : wide,
+    chunkWG: software ? 16 : wide,
+    reg2Max: t.reg2 === 'never' ? 0 : t.reg2 === 'always' || !software ? 4 * kmax * WG : Math.min(REG2_MAX_SOFTWARE, 4 * kmax * WG),
+    rowsPerGroup: t.rowsPerGroup ?? 0,
+    software,
+    longGroups: software ? LONG_GROUPS_SOFTWARE : LONG_GROUPS_GPU,
+    longMinChunk: software ? LONG_MIN_CHUNK_SOFTWARE : LONG_MIN_CHUNK_GPU,
+    longChunk: t.longChunk ?? 0,
+  });
 }
 
-// per device, by softmaxTuning.subgroups (the only other input), so a dispatch reads no adapter info
-const plans = new WeakMap<GPUDevice, Map<boolean, RegPlan>>();
-
-/** How `rows_reg` runs on this device: subgroup reductions when the adapter has a single subgroup size. */
-export function regPlan(s: Scheduler): RegPlan {
-  let m = plans.get(s.device);
-  if (!m) plans.set(s.device, (m = new Map()));
-  let plan = m.get(softmaxTuning.subgroups);
-  if (!plan) {
-    const info = (s.device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
-    const sw = isSoftwareAdapter(s);
-    const sg = info?.subgroupMinSize ?? 0;
-    const useSg = softmaxTuning.subgroups && s.device.features.has('subgroups') && sg >= 4 && sg <= 128 && sg === info?.subgroupMaxSize && (sg & (sg - 1)) === 0;
-    const kmax = sw ? KMAX_SOFTWARE : KMAX_GPU;
-    const WG = useSg ? sg : sw ? 16 : 64;
-    const lib = [SOFTMAX_MATH_LIB, reductions(kmax, useSg), SOFTMAX_KERNEL];
-    plan = { shaders: useSg ? [ENABLE_SUBGROUPS, ...lib] : lib, WG, G: Math.round(Math.sqrt(WG)), kmax, subgroups: useSg };
-    m.set(softmaxTuning.subgroups, plan);
-  }
-  return plan;
+/** This scheduler's plan for the family (made once, from `s.profile` and `s.tuning`). */
+export function rowPlan(s: Scheduler): RowPlan {
+  return s.plan(makeRowPlan);
 }
 
-/** Rows per workgroup of `rows_reg` (workgroups have a high fixed cost on CPU adapters). */
-function regRows(s: Scheduler, rows: number): number {
-  if (softmaxTuning.rows > 0) return softmaxTuning.rows;
-  if (!isSoftwareAdapter(s)) return 1;
+/** Rows per workgroup of the register kernels (workgroups have a high fixed cost on CPU adapters). */
+function regRows(plan: RowPlan, rows: number): number {
+  if (plan.rowsPerGroup > 0) return plan.rowsPerGroup;
+  if (!plan.software) return 1;
   return Math.max(1, Math.min(16, Math.floor(rows / 64)));
 }
 
@@ -208,8 +191,6 @@ function regSlots(len: number, WG: number): number {
   const k = Math.ceil(len / (4 * WG));
   return k <= 8 ? k : Math.ceil(k / 8) * 8;
 }
-
-const SHADERS = [SOFTMAX_MATH_LIB, reductions(KMAX_GPU, false), SOFTMAX_KERNEL];
 
 function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: number; baseIn: number; baseOut: number; inner?: number; scale?: number; baseLoss?: number }): Uint8Array {
   const buf = new ArrayBuffer(48);
@@ -223,8 +204,7 @@ function packParams(p: { rows: number; len: number; nchunk?: number; chunk?: num
   u[5] = p.baseOut;
   u[6] = p.inner ?? 1;
   f[7] = p.scale ?? 1;
-  f[8] = 1;
-  u[9] = p.baseLoss ?? 0;
+  u[8] = p.baseLoss ?? 0;
   return new Uint8Array(buf);
 }
 
@@ -241,9 +221,10 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   const bBuf = (b ?? a).buffer;
   const perRowOut = mode === RowMode.Xent;
   const kernel = label.split(' ')[0];
+  const plan = rowPlan(s);
   if (inner > 1) {
     const WG = 64;
-    const pipeline = s.pipeline(SHADERS, 'strided', { MODE: mode, WG, G: 8, VEC4: 0 }, `${kernel}:strided`);
+    const pipeline = s.pipeline(SOFTMAX_MODULES.rows, 'strided', { MODE: mode, WG, G: 8, VEC4: 0 }, `${kernel}:strided`);
     const slab = len * inner;
     const per = groupsPerBinding(s, label, slab, 'a slice along the axis');
     for (let o0 = 0; o0 < outer; o0 += per) {
@@ -267,16 +248,15 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   const per = groupsPerBinding(s, label, len, 'a row');
   const vec4 = len % 4 === 0 ? 1 : 0;
   if (mode === RowMode.Softmax || mode === RowMode.LogSoftmax) {
-    const plan = regPlan(s);
     const lane = len <= LANE_ROW;
     if (lane || len <= 4 * plan.kmax * plan.WG) {
       // rows_lane: WG = 64 independent lanes (the module's reductions go unused)
       const WG = lane ? 64 : plan.WG;
-      const ROWS = lane ? WG : regRows(s, rows);
+      const ROWS = lane ? WG : regRows(plan, rows);
       const KN = lane ? Math.ceil(len / 4) : regSlots(len, WG);
       const entry = lane ? 'rows_lane' : 'rows_reg';
       const consts = { MODE: mode, WG, G: Math.round(Math.sqrt(WG)), VEC4: vec4, KN, ROWS: lane ? 1 : ROWS };
-      const pipeline = s.pipeline(plan.shaders, entry, consts, `${kernel}:${entry}`);
+      const pipeline = s.pipeline(plan.regModule, entry, consts, `${kernel}:${entry}`);
       for (let r0 = 0; r0 < rows; r0 += per) {
         const r1 = Math.min(rows, r0 + per);
         const A = span(a.buffer, r0 * len, r1 * len);
@@ -292,12 +272,11 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
       }
       return;
     }
-    recordLong(s, label, kernel, mode, a, out, rows, len, per, vec4, plan);
+    recordLong(s, plan, label, kernel, mode, a, out, rows, len, per, vec4);
     return;
   }
-  const plan2 = len > SMALL_ROW ? reg2Plan(s, len) : null;
-  if (plan2) {
-    recordReg2(s, plan2, label, kernel, mode, a, bBuf, out, rows, len, per, vec4, scale);
+  if (len > SMALL_ROW && len <= plan.reg2Max) {
+    recordReg2(s, plan, label, kernel, mode, a, bBuf, out, rows, len, per, vec4, scale);
     return;
   }
   let entry: 'rows_small' | 'rows' | 'chunked';
@@ -307,15 +286,15 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
     WG = 64;
   } else if (len <= CHUNK) {
     entry = 'rows';
-    // CPU adapters (lavapipe) pay per invocation and per barrier: 16 lanes measured ~1.5x faster than 64
-    WG = isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
+    WG = len >= 2048 ? plan.rowsWGLong : plan.rowsWG;
   } else {
     entry = 'chunked';
-    WG = isSoftwareAdapter(s) ? 16 : 256;
+    WG = plan.chunkWG;
   }
   const G = Math.round(Math.sqrt(WG));
   const consts = { MODE: mode, WG, G, VEC4: vec4 };
   const nchunk = entry === 'chunked' ? Math.ceil(len / CHUNK) : 1;
+  const module = SOFTMAX_MODULES.rows;
   let part: GPUBuffer | null = null;
   if (entry === 'chunked') part = s.createStorage(Math.min(per, rows) * nchunk * 32, `${kernel}:partials`);
   try {
@@ -329,11 +308,11 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
       const uniform = packParams({ rows: n, len, nchunk, chunk: CHUNK, baseIn: A.base, baseOut: O.base, scale });
       if (entry === 'chunked') {
         const P = { buffer: part!, offset: 0, size: n * nchunk * 32 };
-        s.dispatch({ label, pipeline: s.pipeline(SHADERS, 'rows_partial', consts, `${kernel}:rows_partial`), bindings: [io[0], io[1], bind(5, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
-        s.dispatch({ label, pipeline: s.pipeline(SHADERS, 'rows_finish', consts, `${kernel}:rows_finish`), bindings: [...io, bind(4, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+        s.dispatch({ label, pipeline: s.pipeline(module, 'rows_partial', consts, `${kernel}:rows_partial`), bindings: [io[0], io[1], bind(5, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+        s.dispatch({ label, pipeline: s.pipeline(module, 'rows_finish', consts, `${kernel}:rows_finish`), bindings: [...io, bind(4, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
       } else {
         const workgroups = entry === 'rows' ? n : Math.ceil(n / WG);
-        s.dispatch({ label, pipeline: s.pipeline(SHADERS, entry, consts, `${kernel}:${entry}`), bindings: io, uniform, uniformBinding: 3, workgroups });
+        s.dispatch({ label, pipeline: s.pipeline(module, entry, consts, `${kernel}:${entry}`), bindings: io, uniform, uniformBinding: 3, workgroups });
       }
     }
   } finally {
@@ -341,24 +320,16 @@ export function recordRows(s: Scheduler, label: string, mode: RowMode, a: GpuTen
   }
 }
 
-/** The register plan when gradients and cross-entropy on rows of `len` take that path here, else null. */
-function reg2Plan(s: Scheduler, len: number): RegPlan | null {
-  if (softmaxTuning.reg2 === 'never') return null;
-  if (softmaxTuning.reg2 === 'auto' && isSoftwareAdapter(s) && len > REG2_MAX_SOFTWARE) return null;
-  const plan = regPlan(s);
-  return len <= 4 * plan.kmax * plan.WG ? plan : null;
-}
-
 /**
  * Modes 2-6 on medium rows: `rows_reg2` (or `rows_reg_xent_both` for mode 6, whose per-row
- * losses go to `perRow`), with rows_reg's plan (lanes, subgroups or the fallback).
+ * losses go to `perRow`), with rows_reg's lanes, slots and reductions.
  */
-function recordReg2(s: Scheduler, plan: RegPlan, label: string, kernel: string, mode: RowMode, a: GpuTensor, b: GPUBuffer, out: GpuTensor, rows: number, len: number, per: number, vec4: number, scale: number, perRow: GPUBuffer | null = null): void {
+function recordReg2(s: Scheduler, plan: RowPlan, label: string, kernel: string, mode: RowMode, a: GpuTensor, b: GPUBuffer, out: GpuTensor, rows: number, len: number, per: number, vec4: number, scale: number, perRow: GPUBuffer | null = null): void {
   const WG = plan.WG;
-  const ROWS = regRows(s, rows);
+  const ROWS = regRows(plan, rows);
   const entry = mode === RowMode.XentBoth ? 'rows_reg_xent_both' : 'rows_reg2';
   const consts = { MODE: mode, WG, G: plan.G, VEC4: vec4, KN: regSlots(len, WG), ROWS };
-  const pipeline = s.pipeline(plan.shaders, entry, consts, `${kernel}:${entry}`);
+  const pipeline = s.pipeline(plan.regModule, entry, consts, `${kernel}:${entry}`);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const r1 = Math.min(rows, r0 + per);
     const A = span(a.buffer, r0 * len, r1 * len);
@@ -376,33 +347,24 @@ function recordReg2(s: Scheduler, plan: RegPlan, label: string, kernel: string, 
   }
 }
 
-/** Workgroups a long-row dispatch aims for before it splits rows into chunks (all cores busy). */
-const LONG_GROUPS_SOFTWARE = 8;
-const LONG_GROUPS_GPU = 512;
-/** Shortest chunk of a split long row (a workgroup's fixed cost is high on CPU adapters). */
-const LONG_MIN_CHUNK_SOFTWARE = 1 << 16;
-const LONG_MIN_CHUNK_GPU = 1 << 13;
-
 /**
  * Chunks per row for softmax / log-softmax rows longer than rows_reg takes: 1 (`rows_long`, one
  * workgroup per row, one dispatch) when there are enough rows to fill the adapter, else enough
  * chunks (a multiple of 4 * WG elements, at least the minimum chunk) for `long_stats` + `long_write`.
  */
-export function longPlan(s: Scheduler, rows: number, len: number, WG: number): { nchunk: number; chunk: number } {
-  if (softmaxTuning.longChunk > 0) {
-    const chunk = Math.ceil(softmaxTuning.longChunk / (4 * WG)) * 4 * WG;
+export function longPlan(plan: RowPlan, rows: number, len: number): { nchunk: number; chunk: number } {
+  const unit = 4 * plan.WG;
+  if (plan.longChunk > 0) {
+    const chunk = Math.ceil(plan.longChunk / unit) * unit;
     return { nchunk: Math.ceil(len / chunk), chunk };
   }
-  const sw = isSoftwareAdapter(s);
-  const want = Math.ceil((sw ? LONG_GROUPS_SOFTWARE : LONG_GROUPS_GPU) / rows);
-  const most = Math.floor(len / (sw ? LONG_MIN_CHUNK_SOFTWARE : LONG_MIN_CHUNK_GPU));
-  const n = Math.min(want, most);
+  const n = Math.min(Math.ceil(plan.longGroups / rows), Math.floor(len / plan.longMinChunk));
   if (n <= 1) return { nchunk: 1, chunk: len };
-  const chunk = Math.ceil(len / n / (4 * WG)) * 4 * WG;
+  const chunk = Math.ceil(len / n / unit) * unit;
   return { nchunk: Math.ceil(len / chunk), chunk };
 }
 
-function recordLong(s: Scheduler, label: string, kernel: string, mode: RowMode, a: GpuTensor, out: GpuTensor, rows: number, len: number, per: number, vec4: number, plan: RegPlan): void {
+function recordLong(s: Scheduler, plan: RowPlan, label: string, kernel: string, mode: RowMode, a: GpuTensor, out: GpuTensor, rows: number, len: number, per: number, vec4: number): void {
   const { WG, G } = plan;
   // rows per dispatch: as even as the binding limit allows
   const per2 = Math.ceil(rows / Math.ceil(rows / per));
@@ -414,18 +376,18 @@ function recordLong(s: Scheduler, label: string, kernel: string, mode: RowMode, 
       const n = r1 - r0;
       const A = span(a.buffer, r0 * len, r1 * len);
       const O = span(out.buffer, r0 * len, r1 * len);
-      const { nchunk, chunk } = longPlan(s, n, len, WG);
+      const { nchunk, chunk } = longPlan(plan, n, len);
       const uniform = packParams({ rows: n, len, nchunk, chunk, baseIn: A.base, baseOut: O.base });
       if (nchunk === 1) {
-        const pipeline = s.pipeline(plan.shaders, 'rows_long', consts, `${kernel}:rows_long`);
+        const pipeline = s.pipeline(plan.longModule, 'rows_long', consts, `${kernel}:rows_long`);
         s.dispatch({ label, pipeline, bindings: [bind(0, A), bind(2, O)], uniform, uniformBinding: 3, workgroups: n });
         continue;
       }
       const part = s.createStorage(n * nchunk * 16, `${kernel}:partials`);
       parts.push(part);
       const P = { buffer: part, offset: 0, size: n * nchunk * 16 };
-      s.dispatch({ label, pipeline: s.pipeline(plan.shaders, 'long_stats', consts, `${kernel}:long_stats`), bindings: [bind(0, A), bind(5, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
-      s.dispatch({ label, pipeline: s.pipeline(plan.shaders, 'long_write', consts, `${kernel}:long_write`), bindings: [bind(0, A), bind(2, O), bind(4, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+      s.dispatch({ label, pipeline: s.pipeline(plan.longModule, 'long_stats', consts, `${kernel}:long_stats`), bindings: [bind(0, A), bind(5, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
+      s.dispatch({ label, pipeline: s.pipeline(plan.longModule, 'long_write', consts, `${kernel}:long_write`), bindings: [bind(0, A), bind(2, O), bind(4, P)], uniform, uniformBinding: 3, workgroups: n * nchunk });
     }
   } finally {
     for (const p of parts) s.releaseStorage(p);
@@ -444,15 +406,15 @@ export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPU
   const small = len <= SMALL_ROW;
   const per = groupsPerBinding(s, label, len, 'a row');
   const vec4 = len % 4 === 0 ? 1 : 0;
-  const plan = small ? null : reg2Plan(s, len);
-  if (plan) {
+  const plan = rowPlan(s);
+  if (!small && len <= plan.reg2Max) {
     recordReg2(s, plan, label, kernel, RowMode.XentBoth, z, t, dz, rows, len, per, vec4, scale, perRow);
     return true;
   }
-  const WG = small ? 64 : isSoftwareAdapter(s) ? 16 : len >= 2048 ? 256 : 64;
+  const WG = small ? 64 : len >= 2048 ? plan.rowsWGLong : plan.rowsWG;
   const consts = { MODE: RowMode.XentBoth, WG, G: Math.round(Math.sqrt(WG)), VEC4: vec4 };
   const entry = small ? 'rows_small_xent_both' : 'rows_xent_both';
-  const pipeline = s.pipeline(SHADERS, entry, consts, `${kernel}:${entry}`);
+  const pipeline = s.pipeline(SOFTMAX_MODULES.rows, entry, consts, `${kernel}:${entry}`);
   for (let r0 = 0; r0 < rows; r0 += per) {
     const r1 = Math.min(rows, r0 + per);
     const A = span(z.buffer, r0 * len, r1 * len);
@@ -474,12 +436,6 @@ export function recordXentBoth(s: Scheduler, label: string, z: GpuTensor, t: GPU
 /** Whether recordXentBoth takes rows of this length. */
 export function xentBothFits(len: number): boolean {
   return len >= 1 && len <= CHUNK;
-}
-
-/** A CPU implementation of WebGPU (lavapipe, SwiftShader, WARP). */
-export function isSoftwareAdapter(s: Scheduler): boolean {
-  const info = (s.device as GPUDevice & { adapterInfo?: { architecture?: string; isFallbackAdapter?: boolean } }).adapterInfo;
-  return !!info && (info.isFallbackAdapter === true || info.architecture === 'software');
 }
 
 function bind(binding: number, r: { buffer: GPUBuffer; offset: number; size: number }) {
