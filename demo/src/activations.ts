@@ -4,8 +4,8 @@
  * activations (a WGSL expression with its JavaScript twin).
  */
 import { BUILTIN_ACTIVATIONS, type ActivationParams, type Runtime } from '../../src/index';
-import { Chart, fitLegend, line, makeChart, markers, points, xyOptions, type XY } from './charts';
-import { $, $input, el, fmt, linspace, maxUlp, renderQueue, showError, startPage } from './common';
+import { Chart, chartState, fitLegend, line, linearAxis, makeChart, markers, points, xyOptions, type XY } from './charts';
+import { $, $input, FieldError, clearErrors, el, fmt, linspace, maxUlp, readNumber, renderQueue, rendered, reportError, showWhere, startPage } from './common';
 
 interface Selection {
   /** Name registered with the runtime. */
@@ -113,11 +113,33 @@ function syncParamInputs(): void {
       input.dataset.param = p;
       input.addEventListener('change', schedule);
       const wrap = el('div', { class: 'field', 'data-for': id }, el('label', { for: id, text: `${name}: ${p}` }), input);
+      if (input instanceof HTMLInputElement && input.type === 'number') wrap.append(paramSlider(name, p, input));
       if (spec?.doc.params) wrap.append(el('span', { class: 'hint', text: spec.doc.params }));
       paramBox.append(wrap);
     }
   }
   for (const w of Array.from(paramBox.querySelectorAll<HTMLElement>('[data-for]'))) if (!wanted.has(w.dataset.for!)) w.remove();
+}
+
+/** Slider range per parameter name (the number field beside it takes any float32). */
+const SLIDER: Record<string, [number, number]> = { a: [-3, 3], b: [-3, 3], alpha: [0, 3], beta: [0, 1], gamma: [0, 3] };
+
+/** A slider for one numeric parameter; moving it writes the number field and redraws. */
+function paramSlider(name: string, p: string, input: HTMLInputElement): HTMLInputElement {
+  const [lo, hi] = name === 'leakyRelu' && p === 'alpha' ? [0, 1] : (SLIDER[p] ?? [-3, 3]);
+  const spec = BUILTIN_ACTIVATIONS.find((a) => a.name === name);
+  const def = Number(spec?.pack({})[spec.paramNames.indexOf(p)] ?? 0);
+  const slider = el('input', { type: 'range', id: `${input.id}-slider`, min: String(lo), max: String(hi), step: '0.01', value: String(Math.min(hi, Math.max(lo, def))), 'aria-label': `${name}: ${p} (slider)` });
+  slider.dataset.sliderFor = input.id;
+  slider.addEventListener('input', () => {
+    input.value = slider.value;
+    schedule();
+  });
+  input.addEventListener('input', () => {
+    const v = Number(input.value);
+    if (input.value.trim() !== '' && Number.isFinite(v)) slider.value = String(v);
+  });
+  return slider;
 }
 
 function paramsOf(name: string): ActivationParams {
@@ -128,11 +150,21 @@ function paramsOf(name: string): ActivationParams {
       if (input.checked) out[p] = true;
     } else if (input instanceof HTMLSelectElement) {
       if (input.value !== 'none') out[p] = input.value;
-    } else if (input.value.trim() !== '') {
-      out[p] = Number(input.value);
+    } else {
+      const v = readNumber(input, `${name}: ${p}`, { optional: true });
+      if (v !== null) out[p] = v;
     }
   }
   return out;
+}
+
+/** The library's parameter errors ("celu: parameter 'alpha' must be non-zero") as field errors. */
+function asFieldError(name: string, e: unknown): unknown {
+  const m = /parameter '(\w+)' (.*)$/.exec((e as Error)?.message ?? '');
+  const field = m && document.getElementById(`param-${name}-${m[1]}`);
+  if (!m || !field) return e;
+  const why = m[2].replace(/^must be non-zero$/, 'must not be 0').replace(/^must be a finite float32, got .*$/, 'is too large for a float32 (about ±3.4×10^38 at most)');
+  return new FieldError(field, `${name}: ${m[1]} ${why}`);
 }
 
 function setParam(name: string, p: string, v: number | boolean | string | undefined): void {
@@ -140,6 +172,8 @@ function setParam(name: string, p: string, v: number | boolean | string | undefi
   if (!input) return;
   if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = v === true;
   else input.value = v === undefined ? (input instanceof HTMLSelectElement ? 'none' : '') : String(v);
+  const slider = document.getElementById(`${input.id}-slider`) as HTMLInputElement | null;
+  if (slider && v !== undefined) slider.value = String(v);
 }
 
 function applyPreset(p: Preset): void {
@@ -152,6 +186,7 @@ function applyPreset(p: Preset): void {
   $input('show-f').checked = p.f;
   $input('show-df').checked = p.df;
   $input('mark-peak').checked = p.peak;
+  $input('x-at').value = '0';
   hooks.preset = p.id;
   schedule();
 }
@@ -164,6 +199,7 @@ for (const p of PRESETS) {
 }
 
 for (const id of ['x-min', 'x-max', 'n-points', 'show-f', 'show-df', 'show-cpu', 'mark-peak']) $(id).addEventListener('change', schedule);
+$('x-at').addEventListener('input', () => readAt());
 $('controls').addEventListener('submit', (e) => {
   e.preventDefault();
   schedule();
@@ -171,27 +207,31 @@ $('controls').addEventListener('submit', (e) => {
 
 // ------------------------------------------------------------------ custom activations
 
-function jsFunction(what: string, args: string[], body: string): (...a: number[]) => number {
+function jsFunction(what: string, field: HTMLElement, args: string[], body: string): (...a: number[]) => number {
   let fn: (...a: number[]) => number;
+  let probe: unknown;
   try {
     fn = new Function(...args, `"use strict"; return (${body});`) as (...a: number[]) => number;
+    probe = fn(...args.map(() => 0.5));
   } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
+    throw new FieldError(field, `${what}: ${(e as Error).message}`);
   }
-  const probe = fn(...args.map(() => 0.5));
-  if (typeof probe !== 'number') throw new Error(`${what}: must return a number, got ${typeof probe}`);
+  if (typeof probe !== 'number') throw new FieldError(field, `${what}: must return a number, got ${typeof probe}`);
   return fn;
 }
 
 async function addCustom(): Promise<void> {
-  showError(errorBox, null);
-  const label = $input('custom-name').value.trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new Error('Your activation: the name must be an identifier, like myAct');
-  if (BUILTIN_ACTIVATIONS.some((a) => a.name === label || a.aliases.includes(label))) throw new Error(`Your activation: '${label}' is a built-in; pick another name`);
+  clearErrors(customError);
+  const nameField = $input('custom-name');
+  const label = nameField.value.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new FieldError(nameField, 'Your activation: the name must be an identifier, like myAct');
+  if (BUILTIN_ACTIVATIONS.some((a) => a.name === label || a.aliases.includes(label))) throw new FieldError(nameField, `Your activation: '${label}' is a built-in; pick another name`);
   const wgslF = ($('custom-wgsl-f') as HTMLTextAreaElement).value.trim();
   const wgslB = ($('custom-wgsl-b') as HTMLTextAreaElement).value.trim();
-  const forward = jsFunction('JavaScript f(x)', ['x'], ($('custom-js-f') as HTMLTextAreaElement).value);
-  const backward = jsFunction('JavaScript dy·f′(x)', ['x', 'y', 'dy'], ($('custom-js-b') as HTMLTextAreaElement).value);
+  if (!wgslF) throw new FieldError($('custom-wgsl-f'), 'WGSL f(x): enter an expression in x');
+  if (!wgslB) throw new FieldError($('custom-wgsl-b'), 'WGSL dy·f′(x): enter an expression in x, y and dy');
+  const forward = jsFunction('JavaScript f(x)', $('custom-js-f'), ['x'], ($('custom-js-f') as HTMLTextAreaElement).value);
+  const backward = jsFunction('JavaScript dy·f′(x)', $('custom-js-b'), ['x', 'y', 'dy'], ($('custom-js-b') as HTMLTextAreaElement).value);
   // Each definition is registered under a fresh name, so the same label can be redefined.
   let name = label;
   for (let k = 2; customs.has(name); k++) name = `${label}_${k}`;
@@ -207,7 +247,8 @@ async function addCustom(): Promise<void> {
   schedule();
 }
 
-$('custom-add').addEventListener('click', () => addCustom().catch((e) => showError(errorBox, e)));
+const customError = $('custom-error');
+$('custom-add').addEventListener('click', () => addCustom().catch((e) => reportError(customError, e)));
 
 // ------------------------------------------------------------------ computing
 
@@ -241,11 +282,10 @@ function formulaOf(name: string): string {
 }
 
 function readRange(): { lo: number; hi: number; n: number } {
-  const lo = Number($input('x-min').value);
-  const hi = Number($input('x-max').value);
-  const n = Math.round(Number($input('n-points').value));
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) throw new Error(`Range: 'to' must be larger than 'from' (got ${lo} to ${hi})`);
-  if (!(n >= 2 && n <= 100_000)) throw new Error(`Range: points must be between 2 and 100000 (got ${n})`);
+  const lo = readNumber($input('x-min'), 'from x');
+  const hi = readNumber($input('x-max'), 'to x');
+  if (!(hi > lo)) throw new FieldError($input('x-max'), `to x: must be larger than 'from x' (got ${lo} to ${hi})`);
+  const n = readNumber($input('n-points'), 'points', { integer: true, min: 2, max: 100_000 });
   return { lo, hi, n };
 }
 
@@ -255,7 +295,10 @@ const chart: Chart = makeChart($('chart') as HTMLCanvasElement, 'Activation func
   data: { datasets: [] },
   options: xyOptions('x', 'f(x), f′(x)'),
 });
+chart.options.scales!.x = linearAxis('x') as never;
+chart.options.scales!.y = linearAxis('f(x), f′(x)') as never;
 hooks.chartData = () => chart.data.datasets.map((d) => ({ label: d.label, data: (d.data as XY[]).map((p) => [p.x, p.y]) }));
+hooks.chart = () => chartState(chart);
 
 async function render(): Promise<void> {
   const { lo, hi, n } = readRange();
@@ -264,10 +307,10 @@ async function render(): Promise<void> {
   const curves: Curve[] = [];
   let gpuMs = 0;
   let cpuMs = 0;
-  for (const name of names) {
-    const params = paramsOf(name);
+  const chosen = names.map((name) => ({ name, params: paramsOf(name) }));
+  for (const { name, params } of chosen) {
     let t0 = performance.now();
-    const g = await evaluate(rt, name, params, xs);
+    const g = await evaluate(rt, name, params, xs).catch((e) => Promise.reject(asFieldError(name, e)));
     gpuMs += performance.now() - t0;
     t0 = performance.now();
     const c = await evaluate(cpu, name, params, xs);
@@ -291,13 +334,67 @@ async function render(): Promise<void> {
       peak: { x: xs[peak], y: g.df[peak] },
     });
   }
+  lastCurves = curves;
+  syncSlider(lo, hi);
+  await readAt(true);
   drawChart(curves);
   fillTable(curves);
-  const where = rt === cpu ? 'CPU path' : 'GPU';
-  $('timing').textContent = names.length
-    ? `${n} points × ${names.length} activation(s): ${where} ${gpuMs.toFixed(1)} ms (including upload and read-back), CPU reference ${cpuMs.toFixed(1)} ms.`
-    : 'Choose an activation or a figure from the notes.';
+  if (names.length) showWhere(`f and f′ at ${n} points × ${names.length} activation(s)`, rt === cpu ? null : gpuMs, cpuMs);
+  else $('where').textContent = 'Choose an activation or a figure from the notes.';
   hooks.activations = { lo, hi, n, curves };
+}
+
+// ------------------------------------------------------------------ the value at one x
+
+let lastCurves: Curve[] = [];
+let atValues: { name: string; label: string; x: number; f: number; df: number; cpuF: number; cpuDf: number }[] = [];
+let atBusy = false;
+let atAgain = false;
+
+/** Keeps the x slider inside the plotted range (step: 1/1000 of it). */
+function syncSlider(lo: number, hi: number): void {
+  const s = $input('x-at');
+  const v = Number(s.value);
+  s.min = String(lo);
+  s.max = String(hi);
+  s.step = String((hi - lo) / 1000);
+  s.value = String(Math.min(hi, Math.max(lo, Number.isFinite(v) ? v : 0)));
+}
+
+/** f(x) and f′(x) at the slider's x, read from the GPU (and the CPU path), then the marker redrawn. */
+async function readAt(inRender = false): Promise<void> {
+  if (atBusy) {
+    atAgain = true;
+    return;
+  }
+  atBusy = true;
+  try {
+    do {
+      atAgain = false;
+      const x = Math.fround(Number($input('x-at').value));
+      const xs = new Float32Array([x]);
+      const out: typeof atValues = [];
+      for (const c of lastCurves) {
+        const g = await evaluate(rt, c.name, c.params, xs);
+        const k = await evaluate(cpu, c.name, c.params, xs);
+        out.push({ name: c.name, label: c.label, x, f: g.f[0], df: g.df[0], cpuF: k.f[0], cpuDf: k.df[0] });
+      }
+      atValues = out;
+      $('x-at-value').textContent = fmt(x);
+      $('at-x').querySelector('tbody')!.replaceChildren(
+        ...out.map((v) => el('tr', { 'data-activation': v.name }, el('th', { class: 'text', scope: 'row', text: v.label }), el('td', { text: fmt(v.f, 7) }), el('td', { text: fmt(v.df, 7) }))),
+      );
+      hooks.at = { x, values: out };
+      if (!inRender) {
+        drawChart(lastCurves);
+        rendered();
+      }
+    } while (atAgain);
+  } catch (e) {
+    reportError(errorBox, e);
+  } finally {
+    atBusy = false;
+  }
 }
 
 function drawChart(curves: Curve[]): void {
@@ -307,16 +404,26 @@ function drawChart(curves: Curve[]): void {
   const markPeak = $input('mark-peak').checked;
   const every = Math.max(1, Math.round(curves[0]?.x.length / 40 || 1));
   const datasets: Chart['data']['datasets'] = [];
-  const cpuPoints: XY[] = [];
   curves.forEach((c, i) => {
     if (showF) datasets.push(line(`${c.label}`, points(c.x, c.f), i));
     if (showDf) datasets.push(line(`${c.label}′ (derivative)`, points(c.x, c.df), i, true));
-    if (showCpu) {
-      if (showF) cpuPoints.push(...points(c.x, c.cpuF, every));
-      if (showDf) cpuPoints.push(...points(c.x, c.cpuDf, every));
-    }
   });
-  if (cpuPoints.length) datasets.push(markers('CPU reference (every few points)', cpuPoints, 6, 4, 'crossRot'));
+  // One marker dataset per curve (f and f′ separately): each sorted by x, as Chart.js needs.
+  if (showCpu) {
+    curves.forEach((c, i) => {
+      if (showF) datasets.push(markers(`CPU reference: ${c.label}`, points(c.x, c.cpuF, every), i, 4, 'crossRot'));
+      if (showDf) datasets.push(markers(`CPU reference: ${c.label}′`, points(c.x, c.cpuDf, every), i, 4, 'triangle'));
+    });
+  }
+  const at = atValues.filter((v) => curves.some((c) => c.name === v.name));
+  if (at.length && (showF || showDf)) {
+    const pts: XY[] = [];
+    for (const v of at) {
+      if (showF) pts.push({ x: v.x, y: v.f });
+      if (showDf) pts.push({ x: v.x, y: v.df });
+    }
+    datasets.push({ ...markers(`at x = ${fmt(at[0].x)} (slider)`, pts, 6, 6, 'rectRot'), backgroundColor: 'transparent' });
+  }
   if (markPeak) {
     curves.forEach((c, i) => {
       const d = markers(`peak of ${c.label}′: ${fmt(c.peak.y)} at x = ${fmt(c.peak.x)}`, [{ x: c.peak.x, y: c.peak.y }], i, 7, 'rectRot');
@@ -324,10 +431,9 @@ function drawChart(curves: Curve[]): void {
     });
   }
   chart.data.datasets = datasets;
-  const { lo, hi } = readRange();
   const xScale = chart.options.scales!.x!;
-  xScale.min = lo;
-  xScale.max = hi;
+  xScale.min = curves[0]?.x[0] ?? xScale.min;
+  xScale.max = curves[0]?.x[curves[0].x.length - 1] ?? xScale.max;
   fitLegend(chart);
   chart.update();
 }

@@ -5,8 +5,8 @@
  */
 import type { Runtime } from '../../src/index';
 import { C2F } from '../../examples/seeds';
-import { Chart, line, makeChart, markers, points, xyOptions, type XY } from './charts';
-import { $, $input, el, fmt, parseNumbers, renderQueue, showError, startPage } from './common';
+import { Chart, chartState, line, makeChart, markers, points, xyOptions, type XY } from './charts';
+import { $, $input, FieldError, el, fmt, parseNumbers, readNumber, renderQueue, showWhere, startPage } from './common';
 
 const SEED_C = C2F.celsius;
 const SEED_F = C2F.fahrenheit;
@@ -56,6 +56,7 @@ const chart: Chart = makeChart($('chart') as HTMLCanvasElement, 'Fahrenheit agai
   options: xyOptions('Celsius', 'Fahrenheit'),
 });
 hooks.chartData = () => chart.data.datasets.map((d) => ({ label: d.label, data: (d.data as XY[]).map((p) => [p.x, p.y]) }));
+hooks.chart = () => chartState(chart);
 
 interface Result {
   xs: number[];
@@ -69,18 +70,29 @@ interface Result {
 let last: Result | null = null;
 
 function readInputs(): { xs: number[]; w: number; b: number; floor: number } {
-  const w = Number($input('weight').value);
-  const b = Number($input('bias').value);
-  const floor = Number($input('floor').value);
-  for (const [k, v] of [['weight', w], ['bias', b], ['clamp', floor]] as const) if (!Number.isFinite(v)) throw new Error(`${k}: enter a number`);
-  return { xs: parseNumbers('inputs', $input('inputs').value), w, b, floor };
+  const w = readNumber($input('weight'), '(2) weight w');
+  const b = readNumber($input('bias'), '(3) bias b');
+  const floor = readNumber($input('floor'), 'clamp below');
+  return { xs: parseNumbers('(1) inputs x', $input('inputs').value, $('inputs')), w, b, floor };
+}
+
+/** The library's "linear: parameter 'a' must be a finite float32" in the page's words, on the field. */
+function rephrase(e: unknown): unknown {
+  const m = /^linear: parameter '([ab])' (.*)$/.exec((e as Error)?.message ?? '');
+  if (!m) return e;
+  return m[1] === 'a'
+    ? new FieldError($('weight'), `(2) weight w: ${m[2].replace(/must be a finite float32.*/, 'is too large for a float32 (about ±3.4×10^38 at most)')}`)
+    : new FieldError($('bias'), `(3) bias b: ${m[2].replace(/must be a finite float32.*/, 'is too large for a float32 (about ±3.4×10^38 at most)')}`);
 }
 
 async function render(): Promise<void> {
-  showError(errorBox, null);
   const { xs, w, b, floor } = readInputs();
-  const g = await neuron(rt, xs, w, b, floor);
+  let t0 = performance.now();
+  const g = await neuron(rt, xs, w, b, floor).catch((e) => Promise.reject(rephrase(e)));
+  const gpuMs = performance.now() - t0;
+  t0 = performance.now();
   const c = await neuron(cpu, xs, w, b, floor);
+  const cpuMs = performance.now() - t0;
   last = { xs, z: Array.from(g.z), y: Array.from(g.y), cpuY: Array.from(c.y), w, b, floor };
 
   const isSeed = xs.length === SEED_C.length && xs.every((v, i) => v === SEED_C[i]) && w === 1.8 && b === 32 && floor === 32;
@@ -99,8 +111,13 @@ async function render(): Promise<void> {
     ),
   );
 
-  // The curve, as the notes draw it: np.arange(-100, 100, 0.1).
-  const grid = Array.from({ length: 2000 }, (_, i) => -100 + i * 0.1);
+  // The curve, as the notes draw it: np.arange(-100, 100, 0.1), widened (still 2000 points
+  // from the notes' start) when an input lies outside, so that every input is on the chart.
+  const xLo = Math.min(-20, ...xs);
+  const xHi = Math.max(50, ...xs);
+  const from = Math.min(-100, xLo);
+  const step = Math.max(0.1, (Math.max(100, xHi) - from) / 2000);
+  const grid = Array.from({ length: 2000 }, (_, i) => from + i * step);
   const curve = await neuron(rt, grid, w, b, floor);
   chart.data.datasets = [
     line('output y = h(z)', points(grid, curve.y), 0),
@@ -109,12 +126,20 @@ async function render(): Promise<void> {
     markers('the test temperatures (GPU)', points(xs, g.y), 1, 5),
   ];
   const s = chart.options.scales!;
-  s.x!.min = -20;
-  s.x!.max = 50;
-  s.y!.min = 0;
-  s.y!.max = 150;
-  s.y!.ticks = { stepSize: 25 };
+  const widened = xLo < -20 || xHi > 50;
+  const finiteYs = [...g.y].filter(Number.isFinite);
+  const yHi = Math.max(150, ...finiteYs);
+  const yLo = Math.min(0, ...finiteYs);
+  s.x!.min = xLo;
+  s.x!.max = xHi;
+  s.y!.min = yLo;
+  s.y!.max = yHi;
+  s.y!.ticks = yHi === 150 && yLo === 0 ? { stepSize: 25 } : {};
   chart.update();
+  $('view-note').textContent = widened || yHi > 150 || yLo < 0
+    ? `Widened to show every input: x from ${fmt(xLo)} to ${fmt(xHi)}, y from ${fmt(yLo)} to ${fmt(yHi)} (the notes show [−20, 50] × [0, 150]).`
+    : 'As in the notes: x from −100 to 100 in steps of 0.1, shown on [−20, 50] × [0, 150].';
+  showWhere(`the neuron for ${xs.length} inputs`, rt === cpu ? null : gpuMs, cpuMs);
 
   const pick = $('pick') as HTMLSelectElement;
   const keep = pick.value;

@@ -3,9 +3,9 @@
  * against targets, and the gradient at the logits (the loss's gradient chained through the
  * activation's backward: y - t for softmax with cross-entropy), on the GPU and the CPU path.
  */
-import type { Runtime, Tensor } from '../../src/index';
-import { Chart, colour, makeChart } from './charts';
-import { $, $input, el, fmt, maxUlp, parseNumbers, renderQueue, startPage } from './common';
+import { EPSILON, type Runtime, type Tensor } from '../../src/index';
+import { Chart, chartState, colour, makeChart } from './charts';
+import { $, $input, FieldError, el, fmt, maxUlp, parseNumbers, renderQueue, showWhere, startPage } from './common';
 
 type OutActivation = 'softmax' | 'sigmoid' | 'none';
 type LossName = 'categorical_crossentropy' | 'binary_crossentropy' | 'mse';
@@ -40,8 +40,8 @@ interface Outputs {
 type LossRuntime = Runtime & {
   softmax(x: Tensor): Tensor;
   softmaxGrad(y: Tensor, dy: Tensor): Tensor;
-  loss(name: string, yPred: Tensor, yTrue: Tensor): Tensor;
-  lossGrad(name: string, yPred: Tensor, yTrue: Tensor): Tensor;
+  loss(name: string, yPred: Tensor, yTrue: Tensor, opts?: { fromLogits?: boolean }): Tensor;
+  lossGrad(name: string, yPred: Tensor, yTrue: Tensor, opts?: { fromLogits?: boolean }): Tensor;
 };
 
 const { rt, cpu } = await startPage('softmax');
@@ -64,6 +64,17 @@ async function compute(r: Runtime, logits: number[], targets: number[], act: Out
     const dz = act === 'softmax' ? k.softmaxGrad(y, dy) : act === 'sigmoid' ? r.activationGrad('sigmoid', z, dy) : dy;
     const [yv, lv, dzv] = await Promise.all([y.read(), l.read(), dz.read()]);
     return { y: yv, loss: lv[0], dz: dzv };
+  });
+}
+
+/** Softmax cross-entropy straight from the logits (`fromLogits`: no clipping): loss and dE/dz. */
+async function fromLogits(r: Runtime, logits: number[], targets: number[]): Promise<{ loss: number; dz: Float32Array }> {
+  const k = r as LossRuntime;
+  return r.tidy(async () => {
+    const z = r.tensor(logits, [1, logits.length]);
+    const t = r.tensor(targets, [1, logits.length]);
+    const [l, dz] = await Promise.all([k.loss('categoricalCrossentropy', z, t, { fromLogits: true }).read(), k.lossGrad('categoricalCrossentropy', z, t, { fromLogits: true }).read()]);
+    return { loss: l[0], dz };
   });
 }
 
@@ -159,28 +170,63 @@ const chart: Chart = makeChart($('chart') as HTMLCanvasElement, 'Bar chart of th
     scales: { y: { beginAtZero: true, title: { display: true, text: 'output y' } } },
   },
 });
+hooks.chart = () => chartState(chart);
 
 async function render(): Promise<void> {
   if (missing.length) throw new Error(`This build of webgpu-nn has no ${missing.join(', ')} yet; the softmax and loss explorer needs them.`);
-  const logits = parseNumbers('logits', $input('logits').value);
-  const targets = parseNumbers('targets', $input('targets').value);
-  if (targets.length !== logits.length) throw new Error(`targets: expected ${logits.length} numbers (one per logit), got ${targets.length}`);
+  const logits = parseNumbers('logits', $input('logits').value, $('logits'));
+  const targets = parseNumbers('targets', $input('targets').value, $('targets'));
+  if (targets.length !== logits.length) throw new FieldError($('targets'), `targets: expected ${logits.length} numbers (one per logit), got ${targets.length}`);
   const act = ($('out-activation') as HTMLSelectElement).value as OutActivation;
   const loss = ($('loss') as HTMLSelectElement).value as LossName;
+  if (loss !== 'mse') {
+    const bad = targets.findIndex((t) => !(t >= 0 && t <= 1));
+    if (bad >= 0) throw new FieldError($('targets'), `targets: ${loss} needs targets between 0 and 1 (probabilities); entry ${bad + 1} is ${targets[bad]}`);
+  }
+  let t0 = performance.now();
   const g = await compute(rt, logits, targets, act, loss);
+  const gpuMs = performance.now() - t0;
+  t0 = performance.now();
   const c = await compute(cpu, logits, targets, act, loss);
+  const cpuMs = performance.now() - t0;
+  const broken = [...g.y, g.loss, ...g.dz, ...c.y, c.loss, ...c.dz].some((v) => !Number.isFinite(v));
+  if (broken) {
+    throw new Error(
+      `The computation overflowed float32 for these numbers: an intermediate value became infinite, so some outputs are not numbers ` +
+        `(loss ${fmt(g.loss, 7)} ${rt === cpu ? '' : `on the GPU, ${fmt(c.loss, 7)} on the CPU path`}). Use smaller logits or targets.`,
+    );
+  }
   const names = classNames(logits.length);
   const winner = g.y.reduce((best, v, i) => (v > g.y[best] ? i : best), 0);
   const exps = logits.map((v) => Math.exp(v));
   const expSum = exps.reduce((a, b) => a + b, 0);
 
   chart.data.labels = names;
+  // One colour for every output bar, so the legend's swatch is the bars' colour; the winner has a thick outline.
   chart.data.datasets = [
-    { label: `output y (${act === 'none' ? 'identity' : act}, GPU)`, data: Array.from(g.y), backgroundColor: names.map((_, i) => (i === winner ? colour(1) : colour(0))) },
-    { label: 'target t', data: targets, backgroundColor: '#cbd2d9' },
+    {
+      label: `output y (${act === 'none' ? 'identity' : act}, ${rt === cpu ? 'CPU path' : 'GPU'}); the winner outlined`,
+      data: Array.from(g.y),
+      backgroundColor: colour(0),
+      borderColor: names.map((_, i) => (i === winner ? colour(1) : colour(0))),
+      borderWidth: names.map((_, i) => (i === winner ? 4 : 0)),
+    },
+    { label: 'target t', data: targets, backgroundColor: '#9aa5b1' },
   ];
   chart.update();
 
+  // The closed form the pairing simplifies to, and how far the computed gradient is from it.
+  const n = logits.length;
+  const closed =
+    act === 'softmax' && loss === 'categorical_crossentropy'
+      ? { text: 'y − t', scale: 1 }
+      : act === 'sigmoid' && loss === 'binary_crossentropy'
+        ? { text: `(y − t)/${n}`, scale: 1 / n }
+        : act === 'none' && loss === 'mse'
+          ? { text: `2(y − t)/${n}`, scale: 2 / n }
+          : null;
+  const diffs = closed ? Array.from(g.dz, (d, i) => d - closed.scale * (g.y[i] - targets[i])) : [];
+  const worst = diffs.reduce((m, d) => Math.max(m, Math.abs(d)), 0);
   const body = $('probabilities').querySelector('tbody')!;
   body.replaceChildren(
     ...logits.map((z, i) =>
@@ -195,6 +241,7 @@ async function render(): Promise<void> {
         el('td', { text: fmt(targets[i]) }),
         el('td', { text: fmt(Math.fround(g.y[i] - targets[i])) }),
         el('td', { text: fmt(g.dz[i]) }),
+        el('td', { text: closed ? fmt(diffs[i], 3) : '—' }),
       ),
     ),
   );
@@ -207,15 +254,23 @@ async function render(): Promise<void> {
     ['Σ e^z', fmt(expSum, 7)],
   ];
   $('loss-metrics').replaceChildren(...metrics.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))));
-  const chain =
-    act === 'softmax' && loss === 'categorical_crossentropy'
-      ? 'With softmax and cross-entropy the gradient at the logits is exactly y − t (the last two columns agree).'
-      : act === 'sigmoid' && loss === 'binary_crossentropy'
-        ? `With sigmoid and binary cross-entropy (a mean over ${logits.length} outputs) the gradient at the logits is (y − t)/${logits.length}.`
-        : act === 'none' && loss === 'mse'
-          ? `With no activation and mse (a mean over ${logits.length} outputs) the gradient is 2(y − t)/${logits.length}.`
-          : 'This pairing does not simplify to a multiple of y − t: the gradient is the loss gradient chained through the activation.';
-  $('formula-note').textContent = `${lossShown}. ${chain} ∂E/∂z is computed on the GPU as lossGrad followed by the activation's backward.`;
+  // The cross-entropies clip y to [ε, 1 − ε] (ε = 1e-7, as Keras) before the log: where y is clipped the loss is flat.
+  const clipped = loss !== 'mse' && act !== 'none' && Array.from(g.y).some((y, i) => (y < EPSILON && targets[i] > 0) || (y > 1 - EPSILON && targets[i] < 1));
+  let chain: string;
+  if (!closed) {
+    chain = 'This pairing does not simplify to a multiple of y − t: the gradient is the loss gradient chained through the activation.';
+  } else if (clipped) {
+    const fl = act === 'softmax' && loss === 'categorical_crossentropy' ? await fromLogits(rt, logits, targets) : null;
+    chain =
+      `In exact arithmetic the gradient at the logits is ${closed.text}, but here it is not: the loss clips y to [1e-7, 1 − 1e-7] before taking the log (as Keras does, so log 0 never happens), ` +
+      `and some y lies outside that range, where the clipped loss is flat: E = ${fmt(g.loss, 7)} and ∂E/∂z is ${fmt(worst, 3)} away from ${closed.text}.` +
+      (fl ? ` Computed from the logits instead (fromLogits: true, no clipping; what training uses), E = ${fmt(fl.loss, 7)} and ∂E/∂z = [${Array.from(fl.dz, (v) => fmt(v, 4)).join(', ')}], which is y − t.` : '');
+  } else {
+    const which = closed.scale === 1 ? 'the last two columns agree' : `∂E/∂z equals ${closed.text}`;
+    chain = `With this pairing the gradient at the logits is ${closed.text} in exact arithmetic: ${which} to within float32 rounding (largest difference ${fmt(worst, 3)}; ∂E/∂z is computed in float32 through the activation's derivative, y − t by one subtraction).`;
+  }
+  $('formula-note').textContent = `${lossShown}. ${chain} ∂E/∂z is computed ${rt === cpu ? 'on the CPU path' : 'on the GPU'} as lossGrad followed by the activation's backward.`;
+  showWhere(`the output, loss and gradient for ${n} classes`, rt === cpu ? null : gpuMs, cpuMs);
 
   hooks.softmax = {
     logits,
@@ -232,6 +287,10 @@ async function render(): Promise<void> {
     grad: Array.from(g.dz),
     cpuGrad: Array.from(c.dz),
     expSum,
+    closedForm: closed?.text ?? null,
+    closedDiff: worst,
+    clipped,
+    note: $('formula-note').textContent,
   };
 }
 
