@@ -607,7 +607,7 @@ function rowActivation(name: unknown, params: unknown): { log: boolean; opts: Ax
   if (folded !== 'softmax' && folded !== 'logsoftmax') return null;
   const op = `activation('${name}')`;
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-    throw new NNError(`${op}: params must be an object like {axis: -1}, got ${String(params)}`);
+    invalid(op, 'params', 'an object like {axis: -1}', params);
   }
   const extra = Object.keys(params ?? {}).filter((k) => k !== 'axis');
   if (extra.length > 0) throw new NNError(`${op}: unknown parameter '${extra[0]}' (known: axis)`);

@@ -1,4 +1,4 @@
-import { fail, formatShape } from './errors';
+import { describeValue, fail, formatShape } from './errors';
 
 export type Shape = readonly number[];
 
@@ -13,10 +13,10 @@ export function sizeOf(shape: Shape): number {
 }
 
 export function checkShape(op: string, shape: Shape): void {
-  if (!Array.isArray(shape)) fail(op, `expected a shape (array of dimensions), got ${String(shape)}`);
+  if (!Array.isArray(shape)) fail(op, `expected a shape (array of dimensions), got ${describeValue(shape)}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      fail(op, `shape ${formatShape(shape)} has an invalid dimension ${String(d)}: expected integers >= 0`);
+      fail(op, `shape ${formatShape(shape)} has an invalid dimension ${describeValue(d)}: expected integers >= 0`);
     }
   }
   const n = sizeOf(shape);
@@ -31,7 +31,7 @@ export function flatten(op: string, values: TensorLike): { data: Float32Array; s
     return { data: Float32Array.from(values as unknown as ArrayLike<number>), shape: [(values as unknown as ArrayLike<number>).length] };
   }
   if (!Array.isArray(values) && !(values && typeof (values as ArrayLike<number>).length === 'number')) {
-    fail(op, `expected numbers, an array, a typed array or nested arrays, got ${typeof values}`);
+    fail(op, `expected numbers, an array, a typed array or nested arrays, got ${describeValue(values)}`);
   }
   const shape: number[] = [];
   let level: unknown = values;

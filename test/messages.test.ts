@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Input, NNError, Sequential, createRuntime, sgd, type Runtime, type Tensor } from '../src/index';
+import { Dense, Input, NNError, Sequential, createRuntime, setSeed, sgd, type Runtime, type Tensor } from '../src/index';
 import { describeValue } from '../src/errors';
 
 const ACTIVATION_LIST = /\(known: identity, linear, step, sigmoid, tanh, relu, leakyRelu, relu6, elu, selu, celu, softplus, softsign, hardSigmoid, silu, gelu, mish, hardSwish, softmax/;
@@ -36,6 +36,10 @@ describe('messages that do not mislead', () => {
     for (const name of ['leaky relu', 'logSoftmax', 'gelu-2']) {
       expect(() => Dense({ units: 2, activation: name as string })).toThrow(new RegExp(`^Dense: unknown activation '${name}' ${ACTIVATION_LIST.source}; or the name of one defined with runtime.defineActivation\\)$`));
     }
+  });
+
+  it('setSeed says what it got', () => {
+    expect(() => setSeed('3' as never)).toThrow(new NNError("setSeed: the seed must be an integer, got the string '3'"));
   });
 
   it('NNError prints its name', () => {
@@ -84,6 +88,14 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       expect(String(w)).toBe(`Tensor float32 [2] ${backend}\n[0.5, 0]`);
     });
 
+    it('shapes and op options say what they got', () => {
+      expect(() => rt.zeros('2' as never)).toThrow(new NNError("zeros: expected a shape (array of dimensions), got the string '2'"));
+      expect(() => rt.zeros(['2'] as never)).toThrow(new NNError("zeros: shape [2] has an invalid dimension the string '2': expected integers >= 0"));
+      expect(() => rt.tensor(true as never)).toThrow(new NNError('tensor: expected numbers, an array, a typed array or nested arrays, got true'));
+      expect(() => rt.matmul(rt.zeros([1, 1]), rt.zeros([1, 1]), 3 as never)).toThrow(new NNError('matmul: options must be an object like {transposeA: true}, got 3'));
+      expect(() => rt.activation('softmax', rt.zeros([1, 2]), [0] as never)).toThrow(new NNError("activation('softmax'): params must be an object like {axis: -1}, got [0]"));
+    });
+
     it('a disposed tensor and a foreign one are named plainly', async () => {
       const x = rt.tensor([1, 2]);
       x.dispose();
@@ -118,7 +130,7 @@ for (const backend of ['webgpu', 'cpu'] as const) {
 
     it("compile({loss: 'bce'}) trains as 'binaryCrossentropy' does", async () => {
       const losses: number[][] = [];
-      for (const loss of ['bce', 'binaryCrossentropy'] as const) {
+      for (const loss of ['binaryCrossentropy', 'bce'] as const) {
         const m = model();
         m.setWeights([[[0.5], [-0.25]], [0.1]]);
         m.compile({ loss, optimizer: sgd({ learningRate: 0.5 }) });

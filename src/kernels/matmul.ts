@@ -3,7 +3,7 @@
  * `forward` entry without bias or activation); the CPU twin is `matmulCpu`, which rounds
  * every product and partial sum to float32 in natural k order (see docs/dense.md).
  */
-import { NNError, formatShape } from '../errors';
+import { NNError, formatShape, invalid } from '../errors';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { matmulCpu, rank2, recordGemm } from './dense';
@@ -20,7 +20,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts: MatmulOptions = 
   const op = 'matmul';
   rt.checkTensor(op, a, 'a');
   rt.checkTensor(op, b, 'b');
-  if (opts === null || typeof opts !== 'object') throw new NNError(`${op}: options must be an object like {transposeA: true}, got ${String(opts)}`);
+  if (opts === null || typeof opts !== 'object') invalid(op, 'options', 'an object like {transposeA: true}', opts);
   const ta = !!opts.transposeA;
   const tb = !!opts.transposeB;
   const [a0, a1] = rank2(op, a, 'a');

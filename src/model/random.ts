@@ -2,6 +2,7 @@
  * Seeded randomness: a counter-based hash (lowbias32, Wellons), so a seed gives the same
  * numbers everywhere (initial weights, shuffles). shaders/train_small.wgsl uses the same hash.
  */
+import { invalid } from '../errors';
 
 /** lowbias32: a well-mixed 32-bit integer hash. */
 export function hash32(x: number): number {
@@ -52,7 +53,7 @@ let globalCounter = 0;
 
 /** Like `tf.random.set_seed`: initialisers without their own seed draw repeatable seeds from it. */
 export function setSeed(seed: number): void {
-  if (!Number.isInteger(seed)) throw new TypeError(`setSeed: expected an integer, got ${String(seed)}`);
+  if (!Number.isInteger(seed)) invalid('setSeed', 'the seed', 'an integer', seed);
   globalSeed = seed >>> 0;
   globalCounter = 0;
 }
