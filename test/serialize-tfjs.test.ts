@@ -10,6 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dense, Input, NNError, Sequential, createRuntime, loadModel, modelFromJSON, sgd, type Runtime } from '../src/index';
 import type { ModelArtifacts } from '../src/model/serialize';
+import { decodeWeights, encodeWeights } from '../src/model/io/artifacts';
 
 const IS_NODE = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 const nodeImport = (m: string) => import(/* @vite-ignore */ m);
@@ -67,14 +68,21 @@ async function capture(m: tfl.LayersModel, config?: tf.io.SaveConfig): Promise<t
 
 const joined = (d: tf.io.ModelArtifacts['weightData']): ArrayBuffer => (Array.isArray(d) ? tf.io.concatenateArrayBuffers(d) : d!);
 
-/** dir/model.json + dir/weights.bin exactly as tfjs-node's `file://` handler writes them (getModelJSONForModelArtifacts). */
-async function writeLikeTfjsNode(dir: string, a: tf.io.ModelArtifacts): Promise<void> {
+/**
+ * dir/model.json + dir/weights.bin exactly as tfjs-node's `file://` handler writes them
+ * (getModelJSONForModelArtifacts); `sharded`: the weights cut in two files as the tfjs
+ * converter does (group1-shard1of2.bin, group1-shard2of2.bin).
+ */
+async function writeLikeTfjsNode(dir: string, a: tf.io.ModelArtifacts, sharded = false): Promise<void> {
   const fs = await nodeImport('node:fs/promises');
-  const json: Record<string, unknown> = { modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+  const data = new Uint8Array(joined(a.weightData));
+  const cut = 4 * Math.floor(data.length / 8) + 2; // mid-weight, not on a float boundary
+  const files: [string, Uint8Array][] = sharded ? [['group1-shard1of2.bin', data.subarray(0, cut)], ['group1-shard2of2.bin', data.subarray(cut)]] : [['weights.bin', data]];
+  const json: Record<string, unknown> = { modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, weightsManifest: [{ paths: files.map(([n]) => n), weights: a.weightSpecs }] };
   if (a.userDefinedMetadata != null) json.userDefinedMetadata = a.userDefinedMetadata;
   if (a.trainingConfig != null) json.trainingConfig = a.trainingConfig;
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(`${dir}/weights.bin`, new Uint8Array(joined(a.weightData)));
+  for (const [name, bytes] of files) await fs.writeFile(`${dir}/${name}`, bytes);
   await fs.writeFile(`${dir}/model.json`, JSON.stringify(json));
 }
 
@@ -153,7 +161,7 @@ describe('TensorFlow.js Layers format', () => {
   it.runIf(IS_NODE)('tfjs model.save (file://, as tfjs-node writes it) -> loadModel: same predictions, compile settings', async () => {
     for (const { name, model, inputs, gpu: onGpu } of tfjsModels()) {
       const dir = await tmpDir();
-      await writeLikeTfjsNode(dir, await capture(model, { includeOptimizer: true }));
+      await writeLikeTfjsNode(dir, await capture(model, { includeOptimizer: true }), !onGpu);
       const worst = await expectSamePredictions((rt) => loadModel(`file://${dir}`, { runtime: rt }), model, inputs, onGpu ? [gpu, cpu] : [cpu]);
       console.log(`tfjs -> ours (${name}): max relative error ${worst.toExponential(2)}`);
       const again = await loadModel(`file://${dir}/model.json`, { runtime: cpu });
@@ -276,6 +284,14 @@ describe('TensorFlow.js Layers format', () => {
             build_input_shape: [null, inputs],
           },
         },
+        // Keras 2's h5 training_config, as the converter copies it into the topology.
+        training_config: {
+          loss: { class_name: 'CategoricalCrossentropy', config: { reduction: 'sum_over_batch_size', name: 'categorical_crossentropy', from_logits: false, label_smoothing: 0 } },
+          metrics: [[{ class_name: 'MeanMetricWrapper', config: { name: 'accuracy', dtype: 'float32', fn: 'categorical_accuracy' } }]],
+          weighted_metrics: null,
+          loss_weights: null,
+          optimizer_config: { class_name: 'Adam', config: { name: 'Adam', learning_rate: 0.0010000000474974513, decay: 0, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false } },
+        },
       },
       format: 'layers-model',
       generatedBy: 'keras v3.13.2',
@@ -285,6 +301,10 @@ describe('TensorFlow.js Layers format', () => {
     };
     expect(converted.weightSpecs![0].name).toBe('sequential/dense/kernel');
     await expectSamePredictions((rt) => loadModel(converted, { runtime: rt }), model, inputs);
+    const m = await loadModel(converted, { runtime: cpu });
+    expect(m.compileConfig).toEqual({ optimizer: { className: 'Adam', config: expect.objectContaining({ learningRate: 0.0010000000474974513, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false }) }, loss: 'categorical_crossentropy', metrics: ['categorical_accuracy'] });
+    m.dispose();
+    expect((await loadModel(converted, { runtime: cpu, compile: false })).compileConfig).toBeNull();
   });
 
   it('the earlier single-file JSON keeps loading (text and object)', async () => {
@@ -345,6 +365,23 @@ describe('TensorFlow.js Layers format', () => {
       if (before.set === undefined) delete proto.setOptimizerWeights;
       else proto.setOptimizerWeights = before.set;
     }
+  });
+
+  it('weights: float32 / int32 round trip, and the converter\'s uint8 / uint16 / float16 quantization decoded', () => {
+    const w = [
+      { name: 'a', shape: [2], dtype: 'float32' as const, values: new Float32Array([1.5, -2.25]) },
+      { name: 'it', shape: [], dtype: 'int32' as const, values: new Int32Array([-7]), group: 'optimizer' },
+    ];
+    const { specs, data } = encodeWeights(w);
+    expect(specs).toEqual([{ name: 'a', shape: [2], dtype: 'float32' }, { name: 'it', shape: [], dtype: 'int32', group: 'optimizer' }]);
+    expect(decodeWeights(data, specs)).toEqual(w);
+    const bytes = new Uint8Array([3, 250, 0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0xff, 0xff]);
+    const q = decodeWeights(bytes.buffer, [
+      { name: 'u8', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } },
+      { name: 'f16', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
+      { name: 'u16', shape: [2], dtype: 'float32', quantization: { dtype: 'uint16', scale: 2, min: 1 } },
+    ]);
+    expect(q.map((x) => Array.from(x.values))).toEqual([[0.5, 124], [1, -2], [3, 131071]]);
   });
 
   it('clear errors for what cannot load', async () => {

@@ -411,9 +411,13 @@ export function optimizerFromKeras(v: unknown): CompileSettings['optimizer'] {
 function lossOrMetricName(v: unknown, what: string): string {
   if (typeof v === 'string') return v;
   if (isDict(v) && typeof (v.class_name ?? v.className) === 'string') {
+    const cls = String(v.class_name ?? v.className);
     const cfg = isDict(v.config) ? v.config : {};
-    if (cfg.from_logits === true) bad(`${what} ${String(v.class_name)} with from_logits is not supported`);
-    return snake(String(v.class_name ?? v.className));
+    if (cfg.from_logits === true) bad(`${what} ${cls} with from_logits is not supported`);
+    if (typeof cfg.label_smoothing === 'number' && cfg.label_smoothing !== 0) bad(`${what} ${cls} with label_smoothing is not supported`);
+    // Keras 2 wraps function metrics: {class_name: 'MeanMetricWrapper', config: {name: 'accuracy', fn: 'categorical_accuracy'}}.
+    if (cls === 'MeanMetricWrapper' && typeof (cfg.fn ?? cfg.name) === 'string') return String(cfg.fn ?? cfg.name);
+    return snake(cls);
   }
   bad(`${what} ${JSON.stringify(v)} is not supported (a name is expected)`);
 }
