@@ -238,6 +238,35 @@ describe('TensorFlow.js Layers format', () => {
     ours.dispose();
   });
 
+  it.runIf(IS_NODE)('loadModel(http://...model.json?query): weights fetched beside it with the same query, as tfjs', async () => {
+    const http = await nodeImport('node:http');
+    const fs = await nodeImport('node:fs/promises');
+    const m = new Sequential([Input({ shape: [3] }), Dense({ units: 4, activation: 'tanh' }), Dense({ units: 2 })], { runtime: cpu });
+    const dir = await tmpDir();
+    await m.save(`file://${dir}/web/m.json`);
+    const seen: string[] = [];
+    const server = http.createServer(async (req: { url: string }, res: { statusCode: number; end: (b?: Uint8Array) => void }) => {
+      seen.push(req.url);
+      const file = `${dir}${req.url.split('?')[0]}`;
+      const body = await fs.readFile(file).catch(() => null);
+      res.statusCode = body ? 200 : 404;
+      res.end(body ?? undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${server.address().port}/web/m.json?v=3`;
+      const back = await loadModel(url, { runtime: cpu });
+      expect(seen).toEqual(['/web/m.json?v=3', '/web/m.weights.bin?v=3']);
+      const x = rows(4, 3, 7);
+      expect(Array.from(await ourPredict(back, x))).toEqual(Array.from(await ourPredict(m, x)));
+      await expect(loadModel(`http://127.0.0.1:${server.address().port}/nope/model.json`, { runtime: cpu })).rejects.toThrow(/HTTP 404/);
+      back.dispose();
+    } finally {
+      server.close();
+      m.dispose();
+    }
+  });
+
   it('ours -> tfjs in memory (tf.io.withSaveHandler -> tf.io.fromMemory): same predictions', async () => {
     const ours = await ourModel(cpu);
     let saved: ModelArtifacts | undefined;
