@@ -147,7 +147,11 @@ rt.dispose();`;
     writeFileSync(join(app, 'print.mjs'), script);
     const { stdout } = await run(process.execPath, ['print.mjs'], app);
     expect(stdout).toMatch(/^Tensor float32 \[2, 3\] cpu\n\[\[1, 2, 3\],\n \[4, 5, 6\]\]\nNNError: boom\n {4}at [\s\S]*\nRuntime\n$/);
-    writeFileSync(join(app, 'require.cjs'), "const nn = require('webgpu-nn');\nconsole.log(typeof nn.createRuntime);\n");
-    expect((await run(process.execPath, ['require.cjs'], app)).stdout).toBe('function\n');
+    writeFileSync(join(app, 'require.cjs'), "try {\n  console.log(typeof require('webgpu-nn').createRuntime);\n} catch (e) {\n  console.log(e.message);\n}\n");
+    const esmError = "webgpu-nn is an ES module: load it with import (`const { createRuntime } = await import('webgpu-nn')`), or use Node >= 20.19 or >= 22.12, whose require() loads ES modules\n";
+    // Node with require(esm) loads the ES module; without it, the require entry says to use import()
+    const canRequireEsm = !!(process.features as { require_module?: boolean }).require_module;
+    expect((await run(process.execPath, ['require.cjs'], app)).stdout).toBe(canRequireEsm ? 'function\n' : esmError);
+    if (canRequireEsm) expect((await run(process.execPath, ['--no-experimental-require-module', 'require.cjs'], app)).stdout).toBe(esmError);
   }, 60_000);
 });
