@@ -302,7 +302,7 @@ function parseText(text: string, op: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new NNError(`${op === 'loadModel' ? 'loadModel' : op}: corrupt or unsupported model file: not valid JSON (${(e as Error).message})`);
+    throw new NNError(`${op}: corrupt or unsupported model file: not valid JSON (${(e as Error).message})`);
   }
 }
 
