@@ -18,6 +18,16 @@
 
 const SMALLP: u32 = 64u;
 const SMALLU: u32 = 32u;
+const MAXP: u32 = 1536u;
+const MAXU: u32 = 256u;
+
+// GENERIC: one pipeline for every network, read from `netd` at run time (loops keep their
+// bounds, so it compiles in a fraction of the time and is shared by all networks); otherwise the
+// network is baked in by the override constants below (unrolled, faster per epoch). Both do the
+// same float32 operations in the same order.
+override GENERIC: bool = false;
+// netd: [L, LOSS, NM, 0, D0..D8, A1..A8, B1..B8, M0..M7, U0..U8, P1..P9] (src/model/train-small.ts netDescriptor).
+@group(0) @binding(2) var<storage, read> netd: array<u32>;
 const MAXM: u32 = 8u;
 
 // The network: L layers, D0 inputs, Dl units, Al activation code, Bl bias, loss and metrics.
@@ -60,6 +70,9 @@ override M4: u32 = 0u;
 override M5: u32 = 0u;
 override M6: u32 = 0u;
 override M7: u32 = 0u;
+// The optimizer kind of specialised train pipelines (OPT_ANY: read from the uniform).
+const OPT_ANY: u32 = 255u;
+override OPT_KIND: u32 = OPT_ANY;
 // batch_metrics reads predictions from `wts` instead of the forward pass.
 override PRED_IN_STORAGE: bool = false;
 // act_forward / act_backward: the activation code of the elementwise step.
@@ -114,8 +127,8 @@ struct Params {
 // fixed size keeps compiles fast only when small) or workgroup arrays sized to the network
 // (optimizer state then stays in `opt_state`: 2 x 1536 + 3 x 256 floats fit 16 KiB of workgroup memory).
 override SMALL: bool = true;
-override NPW: u32 = select(P9, 1u, SMALL);
-override NUW: u32 = select(U8 + D8, 1u, SMALL);
+override NPW: u32 = select(select(P9, MAXP, GENERIC), 1u, SMALL);
+override NUW: u32 = select(select(U8 + D8, MAXU, GENERIC), 1u, SMALL);
 var<private> w_s: array<f32, SMALLP>;
 var<private> g_s: array<f32, SMALLP>;
 var<private> s0_s: array<f32, SMALLP>;
@@ -164,6 +177,7 @@ var<private> msum: array<f32, MAXM>;
 
 // With a constant argument (the callers' loops over layers are written out) these fold away.
 fn dim(l: u32) -> u32 {
+  if (GENERIC) { return netd[4u + l]; }
   switch l {
     case 0u: { return D0; }
     case 1u: { return D1; }
@@ -177,6 +191,7 @@ fn dim(l: u32) -> u32 {
   }
 }
 fn act_of(l: u32) -> u32 {
+  if (GENERIC) { return netd[12u + l]; }
   switch l {
     case 1u: { return A1; }
     case 2u: { return A2; }
@@ -189,6 +204,7 @@ fn act_of(l: u32) -> u32 {
   }
 }
 fn has_bias(l: u32) -> bool {
+  if (GENERIC) { return netd[20u + l] != 0u; }
   switch l {
     case 1u: { return B1; }
     case 2u: { return B2; }
@@ -201,6 +217,7 @@ fn has_bias(l: u32) -> bool {
   }
 }
 fn unit_off(l: u32) -> u32 {
+  if (GENERIC) { return netd[37u + l]; }
   switch l {
     case 0u: { return 0u; }
     case 1u: { return U1; }
@@ -214,6 +231,7 @@ fn unit_off(l: u32) -> u32 {
   }
 }
 fn param_off(l: u32) -> u32 {
+  if (GENERIC) { return netd[45u + l]; }
   switch l {
     case 1u: { return 0u; }
     case 2u: { return P2; }
@@ -227,6 +245,7 @@ fn param_off(l: u32) -> u32 {
   }
 }
 fn metric_id(m: u32) -> u32 {
+  if (GENERIC) { return netd[29u + m]; }
   switch m {
     case 0u: { return M0; }
     case 1u: { return M1; }
@@ -238,8 +257,11 @@ fn metric_id(m: u32) -> u32 {
     default: { return M7; }
   }
 }
-fn n_params() -> u32 { return param_off(L + 1u); }
-fn k_out() -> u32 { return dim(L); }
+fn n_layers() -> u32 { if (GENERIC) { return netd[0]; } return L; }
+fn loss_id() -> u32 { if (GENERIC) { return netd[1]; } return LOSS; }
+fn n_metrics() -> u32 { if (GENERIC) { return netd[2]; } return NM; }
+fn n_params() -> u32 { return param_off(n_layers() + 1u); }
+fn k_out() -> u32 { return dim(n_layers()); }
 
 // sigmoid is the textbook float32 1 / (1 + e^-x) as Keras computes it; the seeds' digits need it.
 fn act_fwd(code: u32, x: f32) -> f32 {
@@ -289,7 +311,12 @@ fn layer_forward(l: u32) {
 
 // Forward pass of sample `row` with weights in `w`; fills z and a.
 fn forward(row: u32) {
-  for (var i = 0u; i < D0; i++) { a_set(i, xs[row * D0 + i]); }
+  let d0 = dim(0u);
+  for (var i = 0u; i < d0; i++) { a_set(i, xs[row * d0 + i]); }
+  if (GENERIC) {
+    for (var l = 1u; l <= n_layers(); l++) { layer_forward(l); }
+    return;
+  }
   layer_forward(1u);
   if (L >= 2u) { layer_forward(2u); }
   if (L >= 3u) { layer_forward(3u); }
@@ -317,8 +344,8 @@ fn lv_set_grad(k: u32, g: f32) { d_set(lv_yo + k, g); }
 fn accumulate(yo: u32, row: u32, lsum: ptr<function, f32>) {
   lv_yo = yo;
   lv_to = row * k_out();
-  *lsum = *lsum + loss_row_value(LOSS, k_out());
-  for (var m = 0u; m < NM; m++) { msum[m] = msum[m] + loss_row_value(metric_id(m), k_out()); }
+  *lsum = *lsum + loss_row_value(loss_id(), k_out());
+  for (var m = 0u; m < n_metrics(); m++) { msum[m] = msum[m] + loss_row_value(metric_id(m), k_out()); }
 }
 
 fn layer_backward(l: u32) {
@@ -346,22 +373,23 @@ fn layer_backward(l: u32) {
 // Backward pass of the current sample, adding its gradient (scaled by 1/nb) to g.
 fn backward(row: u32, nb: u32) {
   let k = k_out();
-  let yo = unit_off(L);
+  let yo = unit_off(n_layers());
   let to = row * k;
-  let code = act_of(L);
+  let code = act_of(n_layers());
+  let loss = loss_id();
   let fk = f32(k);
   let fb = f32(nb);
   // d holds dL/dz of the output layer: softmax + cross-entropy and sigmoid + binary
   // cross-entropy in the stable logits form, else the loss gradient through the activation.
-  if ((LOSS == VALUE_CCE && code == ACT_SOFTMAX) || (LOSS == VALUE_BCE && code == ACT_SIGMOID)) {
+  if ((loss == VALUE_CCE && code == ACT_SOFTMAX) || (loss == VALUE_BCE && code == ACT_SIGMOID)) {
     for (var j = 0u; j < k; j++) {
       let e = a_get(yo + j) - ys[to + j];
-      d_set(yo + j, select(e / fk, e, LOSS == VALUE_CCE) / fb);
+      d_set(yo + j, select(e / fk, e, loss == VALUE_CCE) / fb);
     }
   } else {
     lv_yo = yo;
     lv_to = to;
-    loss_row_grad(LOSS, k, fb);
+    loss_row_grad(loss, k, fb);
     if (code == ACT_SOFTMAX) {
       var s = 0.0;
       for (var j = 0u; j < k; j++) { s = s + m_mul(d_get(yo + j), a_get(yo + j)); }
@@ -369,6 +397,10 @@ fn backward(row: u32, nb: u32) {
     } else {
       for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_get(yo + j), a_get(yo + j), d_get(yo + j))); }
     }
+  }
+  if (GENERIC) {
+    for (var l = n_layers(); l >= 1u; l--) { layer_backward(l); }
+    return;
   }
   if (L >= 8u) { layer_backward(8u); }
   if (L >= 7u) { layer_backward(7u); }
@@ -418,7 +450,7 @@ fn train() {
   }
   let P = n_params();
   let K = k_out();
-  let yo = unit_off(L);
+  let yo = unit_off(n_layers());
   load_weights();
   if (SMALL) {
     for (var k = 0u; k < params.n_slots; k++) {
@@ -426,7 +458,7 @@ fn train() {
     }
   }
   var iter = params.iter0;
-  let stride = 1u + NM;
+  let stride = 1u + n_metrics();
   let n = params.n;
   let out_base = 3u + params.n_epochs * stride;
   var done = 0u;
@@ -436,7 +468,7 @@ fn train() {
     let e = params.epoch0 + t;
     if (params.shuffle != 0u) { shuffle_epoch(e); }
     var lsum = 0.0;
-    for (var m = 0u; m < NM; m++) { msum[m] = 0.0; }
+    for (var m = 0u; m < n_metrics(); m++) { msum[m] = 0.0; }
     for (var b0 = 0u; b0 < n; b0 += params.batch) {
       let nb = min(params.batch, n - b0);
       for (var p = 0u; p < P; p++) { g_set(p, 0.0); }
@@ -451,13 +483,16 @@ fn train() {
         backward(row, nb);
       }
       iter = iter + 1u;
+      var o = params.opt;
+      // Specialised pipelines bake the kind in, so the unrolled loop holds one update rule.
+      if (!GENERIC && OPT_KIND != OPT_ANY) { o.kind = OPT_KIND; }
       var alpha = 0.0;
-      if (params.opt.kind == OPT_ADAM) { alpha = opt_alpha(params.opt, f32(iter)); }
-      for (var p = 0u; p < P; p++) { w_set(p, opt_update(params.opt, alpha, p, w_get(p), g_get(p))); }
+      if (o.kind == OPT_ADAM) { alpha = opt_alpha(o, f32(iter)); }
+      for (var p = 0u; p < P; p++) { w_set(p, opt_update(o, alpha, p, w_get(p), g_get(p))); }
     }
     let loss = lsum / f32(n);
     logs[3u + t * stride] = loss;
-    for (var m = 0u; m < NM; m++) { logs[4u + t * stride + m] = msum[m] / f32(n); }
+    for (var m = 0u; m < n_metrics(); m++) { logs[4u + t * stride + m] = msum[m] / f32(n); }
     done = t + 1u;
     if (!m_is_finite(loss)) {
       reason = 2u;
@@ -499,7 +534,7 @@ fn predict(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   load_weights();
   forward(row);
   let K = k_out();
-  let yo = unit_off(L);
+  let yo = unit_off(n_layers());
   for (var j = 0u; j < K; j++) { logs[row * K + j] = a_get(yo + j); }
 }
 
@@ -507,14 +542,14 @@ fn predict(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 fn evaluate() {
   load_weights();
   var lsum = 0.0;
-  for (var m = 0u; m < NM; m++) { msum[m] = 0.0; }
-  let yo = unit_off(L);
+  for (var m = 0u; m < n_metrics(); m++) { msum[m] = 0.0; }
+  let yo = unit_off(n_layers());
   for (var row = 0u; row < params.n; row++) {
     forward(row);
     accumulate(yo, row, &lsum);
   }
   logs[0] = lsum / f32(params.n);
-  for (var m = 0u; m < NM; m++) { logs[1u + m] = msum[m] / f32(params.n); }
+  for (var m = 0u; m < n_metrics(); m++) { logs[1u + m] = msum[m] / f32(params.n); }
 }
 
 // ---- entries of the general (per-op) path ----
@@ -524,12 +559,12 @@ fn evaluate() {
 @compute @workgroup_size(1)
 fn batch_metrics() {
   let K = k_out();
-  let base = params.slot * (1u + NM);
+  let base = params.slot * (1u + n_metrics());
   var lsum = logs[base];
-  for (var m = 0u; m < NM; m++) { msum[m] = logs[base + 1u + m]; }
+  for (var m = 0u; m < n_metrics(); m++) { msum[m] = logs[base + 1u + m]; }
   for (var s = 0u; s < params.batch; s++) { accumulate(s * K, s, &lsum); }
   logs[base] = lsum;
-  for (var m = 0u; m < NM; m++) { logs[base + 1u + m] = msum[m]; }
+  for (var m = 0u; m < n_metrics(); m++) { logs[base + 1u + m] = msum[m]; }
 }
 
 // y = act(z) elementwise (EW_ACT), xs = z [n], logs = y [n].

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dense, Input, Sequential, createRuntime, sgd, type Runtime } from '../src/index';
 import { idsWgsl } from '../src/gpu/ids';
+import { netPipeline, specialise, type NetSpec } from '../src/model/train-small';
+import { adam } from '../src/index';
 
 const X = Array.from({ length: 10 }, (_, i) => [Math.sin(i + 1), Math.cos(2 * i)]);
 const Y4 = X.map(([a, b]) => [a > 0 ? 1 : 0, a > 0 ? 0 : 1, b > 0 ? 1 : 0, 0].map((v, k, r) => (k === 3 ? 0 : v / Math.max(1, r[0] + r[1] + r[2]))));
@@ -107,6 +109,38 @@ describe('training semantics', () => {
           .rejects.toThrow(/fit: (the loss became (NaN|-?Infinity)|a weight became NaN or infinite) .*at epoch \d+; training stopped and the weights were restored/);
         expect(await m.getWeights()).toEqual(before);
       }
+    }
+  });
+
+  it('the generic fused pipeline (first use) and the specialised one (compiled after) train bit for bit alike', async () => {
+    const rt = await createRuntime();
+    try {
+      for (const [units, act] of [[2, 'relu'], [16, 'tanh']] as const) {
+        const mk = () => {
+          const m = new Sequential([
+            Input({ shape: [2] }),
+            Dense({ units, activation: act, kernelInitializer: { name: 'glorotUniform', config: { seed: 1 } } }),
+            Dense({ units: 2, activation: 'softmax', kernelInitializer: { name: 'glorotUniform', config: { seed: 2 } } }),
+          ], { runtime: rt });
+          m.compile({ optimizer: adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+          return m;
+        };
+        const Y2 = Y1.map(([t]) => [t, 1 - t]);
+        const a = mk();
+        const spec = (a as unknown as { netSpec(): NetSpec }).netSpec();
+        const generic = netPipeline(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }).pipeline;
+        const ha = await a.fit(X, Y2, { epochs: 25, batchSize: 3, seed: 7, engine: 'fused', keepLastOutputs: true });
+        await specialise(rt.scheduler!, spec, 'train', { OPT_KIND: 1 });
+        expect(netPipeline(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }).pipeline).not.toBe(generic);
+        const b = mk();
+        const hb = await b.fit(X, Y2, { epochs: 25, batchSize: 3, seed: 7, engine: 'fused', keepLastOutputs: true });
+        expect(hb.loss).toEqual(ha.loss);
+        expect(hb.history.accuracy).toEqual(ha.history.accuracy);
+        expect(Array.from(hb.lastOutputs!)).toEqual(Array.from(ha.lastOutputs!));
+        expect(await flat(b)).toEqual(await flat(a));
+      }
+    } finally {
+      rt.dispose();
     }
   });
 });

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor';
 import { copyInto, copyOf } from './copies';
 import type { BatchHooks, Chunk, ChunkResult, Engine, EpochLogs, Snapshot } from './fit-loop';
 import type { Optimizer } from './optimizers';
-import { evaluateFused, trainChunk, type NetSpec, type TrainChunk } from './train-small';
+import { evaluateFused, specialise, trainChunk, type NetSpec, type TrainChunk } from './train-small';
 
 export interface FusedSetup {
   rt: Runtime;
@@ -27,6 +27,8 @@ export interface FusedSetup {
   shuffle: boolean;
   stopBelow: number | null;
   keepOutputs: boolean;
+  /** Compile the network's unrolled pipeline in the background after this fit (default true). */
+  specialise?: boolean;
   /** Optimizer iterations before `firstEpoch`. */
   iterations: number;
   firstEpoch: number;
@@ -103,6 +105,8 @@ export class FusedEngine implements Engine {
       return { logs: out, stop: reason ? { epoch: l[2], reason } : null };
     })();
     chunk.result = result;
+    // A chunk dropped after an earlier failure is never awaited: its rejection is expected.
+    result.catch(() => undefined);
     return chunk;
   }
 
@@ -141,6 +145,8 @@ export class FusedEngine implements Engine {
 
   async commit(lastEpoch: number): Promise<void> {
     this.perm.dispose();
+    const sch = this.s.rt.scheduler;
+    if (sch && this.s.specialise !== false) void specialise(sch, this.s.spec, 'train', { OPT_KIND: this.s.optimizer.step().kind });
     const iterations = this.s.iterations + (lastEpoch - this.s.firstEpoch + 1) * this.steps;
     await this.s.commit(this.s.w, this.s.state, iterations, this.outputs);
   }

@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor';
 import { ACT } from '../gpu/ids';
 import { VALUE, rowValue32 } from '../losses/table';
 import { lossOpName } from './metrics';
-import { cpuActBackward, cpuActForward, netConstants, trainUniform, tsPipeline, type NetSpec } from './train-small';
+import { cpuActBackward, cpuActForward, netPipeline, trainUniform, tsPipeline, type NetSpec } from './train-small';
 
 const fr = Math.fround;
 const WG = 64;
@@ -153,8 +153,8 @@ export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: T
     writes: [logs],
     tolerance: { rtol: 1e-5, atol: 1e-6 },
     gpu: (s, [tg, pg], [lg]) => {
-      const pipeline = tsPipeline(s, null, 'batch_metrics', netConstants(ms, { PRED_IN_STORAGE: 1 }));
-      s.dispatch({ label, pipeline, bindings: [{ binding: 1, buffer: tg.buffer }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }], uniform: trainUniform({ batch: nb, slot }), uniformBinding: 7, workgroups: 1 });
+      const { pipeline, descriptor } = netPipeline(s, ms, 'batch_metrics', { PRED_IN_STORAGE: 1 });
+      s.dispatch({ label, pipeline, bindings: [{ binding: 1, buffer: tg.buffer }, { binding: 2, buffer: descriptor }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }], uniform: trainUniform({ batch: nb, slot }), uniformBinding: 7, workgroups: 1 });
     },
     cpu: ([ts, ps], [ls]) => {
       const o = slot * stride;

@@ -94,6 +94,90 @@ export function tsPipeline(s: Scheduler, custom: ShaderFile | null, entry: strin
   return h;
 }
 
+/** The network as the GENERIC kernel reads it (`netd`, binding 2 of train_small.wgsl). */
+export function netDescriptor(spec: NetSpec): Uint32Array {
+  const d = new Uint32Array(56);
+  const { dims } = spec;
+  const L = dims.length - 1;
+  d[0] = L;
+  d[1] = spec.loss;
+  d[2] = spec.metrics.length;
+  dims.forEach((v, l) => (d[4 + l] = v));
+  spec.acts.forEach((a, l) => (d[13 + l] = Math.max(0, a)));
+  spec.bias.forEach((b, l) => (d[21 + l] = b ? 1 : 0));
+  spec.metrics.forEach((m, k) => (d[29 + k] = m));
+  const dim = (l: number) => (l <= L ? dims[l] : 0);
+  for (let l = 1, u = 0; l <= 8; l++) d[37 + l] = u += dim(l - 1);
+  for (let l = 1, p = 0; l <= 9; l++) {
+    d[45 + l] = p;
+    if (l <= 8) p += (dim(l - 1) + 1) * dim(l);
+  }
+  return d;
+}
+
+const descriptors = new WeakMap<Scheduler, Map<string, GPUBuffer>>();
+
+/** The descriptor buffer of a network, uploaded once per scheduler. */
+function netBuffer(s: Scheduler, spec: NetSpec): GPUBuffer {
+  const d = netDescriptor(spec);
+  const key = d.join(',');
+  let m = descriptors.get(s);
+  if (!m) descriptors.set(s, (m = new Map()));
+  let b = m.get(key);
+  if (!b) {
+    b = s.createStorage(d.byteLength, 'train_small:net descriptor');
+    s.write(b, 0, d);
+    m.set(key, b);
+  }
+  return b;
+}
+
+interface Tiers {
+  special: PipelineHandle | null;
+  compiling: Promise<void> | null;
+}
+const tiers = new WeakMap<Scheduler, Map<string, Tiers>>();
+
+function tierOf(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number>): { tier: Tiers; constants: Record<string, number> } {
+  const lib = spec.custom ? spec.custom.lib : null;
+  const constants = netConstants(spec, extra);
+  const key = `${entry}|${lib ? lib.file + lib.code.length : ''}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+  let byKey = tiers.get(s);
+  if (!byKey) tiers.set(s, (byKey = new Map()));
+  let tier = byKey.get(key);
+  if (!tier) byKey.set(key, (tier = { special: null, compiling: null }));
+  return { tier, constants };
+}
+
+/**
+ * The pipeline of a network entry, and the descriptor it reads: the GENERIC pipeline (one per
+ * entry for all networks, compiled once and several times faster than a specialised one, which
+ * on a software adapter takes many seconds), or the network's specialised pipeline once
+ * `specialise` has had it compiled in the background. The two compute the same float32
+ * operations in the same order (tested bit for bit).
+ */
+export function netPipeline(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number> = {}): { pipeline: PipelineHandle; descriptor: GPUBuffer } {
+  const lib = spec.custom ? spec.custom.lib : null;
+  const descriptor = netBuffer(s, spec);
+  const { tier: t } = tierOf(s, spec, entry, extra);
+  if (t.special) return { pipeline: t.special, descriptor };
+  const generic: Record<string, number> = { GENERIC: 1, SMALL: 0 };
+  if (extra.PRED_IN_STORAGE) generic.PRED_IN_STORAGE = 1;
+  return { pipeline: tsPipeline(s, lib, entry, generic), descriptor };
+}
+
+/**
+ * Starts compiling the network's specialised pipeline for `entry` in the background (once): the
+ * fused engine calls it when a fit ends, so a network trained again runs unrolled, while the
+ * first fit never waits for that compile.
+ */
+export function specialise(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number> = {}): Promise<void> {
+  const { tier, constants } = tierOf(s, spec, entry, extra);
+  const lib = spec.custom ? spec.custom.lib : null;
+  tier.compiling ??= s.pipelineAsync(trainSmallParts(lib), entry, constants, `train_small:${entry}`).then((h) => void (tier.special = h));
+  return tier.compiling;
+}
+
 export interface TrainChunk {
   epoch0: number;
   nEpochs: number;
@@ -154,13 +238,14 @@ export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: 
     writes: [w, state, perm],
     tolerance: { rtol: 1e-4, atol: 1e-6 },
     gpu: (s, [xg, yg], [lg, wg, vg, pg]) => {
-      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'train', netConstants(spec));
+      const { pipeline, descriptor } = netPipeline(s, spec, 'train', { OPT_KIND: c.opt.kind });
       s.dispatch({
         label,
         pipeline,
         bindings: [
           { binding: 0, buffer: xg.buffer },
           { binding: 1, buffer: yg.buffer },
+          { binding: 2, buffer: descriptor },
           { binding: 3, buffer: wg.buffer },
           { binding: 4, buffer: vg.buffer },
           { binding: 5, buffer: lg.buffer },
@@ -188,12 +273,13 @@ export function predictFused(rt: Runtime, spec: NetSpec, x: Tensor, w: Tensor, n
     inputs: [x, w],
     outputs: [[n, K]],
     gpu: (s, [xg, wg], [og]) => {
-      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'predict', netConstants(spec));
+      const { pipeline, descriptor } = netPipeline(s, spec, 'predict');
       s.dispatch({
         label,
         pipeline,
         bindings: [
           { binding: 0, buffer: xg.buffer },
+          { binding: 2, buffer: descriptor },
           { binding: 3, buffer: wg.buffer },
           { binding: 5, buffer: og.buffer },
         ],
@@ -221,13 +307,14 @@ export function evaluateFused(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, 
     outputs: [[1 + spec.metrics.length]],
     tolerance: { rtol: 1e-5, atol: 1e-7 },
     gpu: (s, [xg, yg, wg], [og]) => {
-      const pipeline = tsPipeline(s, spec.custom ? spec.custom.lib : null, 'evaluate', netConstants(spec));
+      const { pipeline, descriptor } = netPipeline(s, spec, 'evaluate');
       s.dispatch({
         label,
         pipeline,
         bindings: [
           { binding: 0, buffer: xg.buffer },
           { binding: 1, buffer: yg.buffer },
+          { binding: 2, buffer: descriptor },
           { binding: 3, buffer: wg.buffer },
           { binding: 5, buffer: og.buffer },
         ],
