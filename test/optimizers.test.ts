@@ -1,7 +1,10 @@
 // Optimizers (Keras 3 semantics) on both engines and backends, state that carries across fits,
 // callbacks as Keras / tfjs users write them, and fit's option checks.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Input, Sequential, adagrad, adam, adamw, createRuntime, earlyStopping, learningRateScheduler, reduceLROnPlateau, rmsprop, sgd, type Optimizer, type Runtime } from '../src/index';
+import { Dense, Input, Sequential, loadModel, adagrad, adam, adamw, createRuntime, earlyStopping, learningRateScheduler, reduceLROnPlateau, rmsprop, sgd, type Optimizer, type Runtime } from '../src/index';
 
 const X = Array.from({ length: 12 }, (_, i) => [Math.sin(i + 1), Math.cos(3 * i)]);
 const Y = X.map(([a, b]) => [a * b > 0 ? 1 : 0, a * b > 0 ? 0 : 1]);
@@ -122,6 +125,21 @@ describe('optimizers', () => {
       await b.fit(X, Y, { epochs: 10, initialEpoch: 5, batchSize: 4, seed: 2, engine });
       expect(await flat(b)).toEqual(await flat(a));
       expect(b.iterations).toBe(a.iterations);
+    }
+  });
+
+  it('optimizer state is saved with the model: save after 5 epochs, load, 5 more = 10 epochs', async () => {
+    for (const make of [() => adam({ learningRate: 0.03, amsgrad: true }), () => rmsprop({ momentum: 0.5, centered: true })]) {
+      const a = net(gpu, make());
+      await a.fit(X, Y, { epochs: 10, batchSize: 4, seed: 2 });
+      const b = net(gpu, make());
+      await b.fit(X, Y, { epochs: 5, batchSize: 4, seed: 2 });
+      const dir = mkdtempSync(join(tmpdir(), 'opt-state-'));
+      await b.save(`file://${dir}`);
+      const c = await loadModel(`file://${dir}`, { runtime: gpu });
+      expect(c.iterations).toBe(b.iterations);
+      await c.fit(X, Y, { epochs: 10, initialEpoch: 5, batchSize: 4, seed: 2 });
+      expect(await flat(c)).toEqual(await flat(a));
     }
   });
 

@@ -15,7 +15,8 @@ import type { LossNameOrAlias, MetricName, NameOf, OptimizerName } from '../name
 import { VALUE, findLoss, metricValueId, type LossEntry, type ValueId } from '../losses/table';
 import { getOptimizer, type Optimizer, type OptimizerLike } from './optimizers';
 import { toCallbackList, type Callback, type CallbackHooks } from './callbacks';
-import { copyOf, gather, pack, scatter } from './copies';
+import { copyOf, gather, scatter } from './copies';
+import type { OptimizerWeight } from './serialize';
 import { FusedEngine } from './engine-fused';
 import { GeneralEngine } from './engine-general';
 import { runLoop, type Engine } from './fit-loop';
@@ -613,6 +614,59 @@ export class Sequential {
     } finally {
       owned.forEach((t) => t.dispose());
     }
+  }
+
+  /**
+   * @internal The optimizer state for `save` (tfjs's convention: 'iter', then every slot of every
+   * weight named '<layer>/<kernel|bias>/<slot>', slot by slot); empty before the first fit.
+   */
+  async optimizerWeights(): Promise<OptimizerWeight[]> {
+    if (!this.compiled || !this.optState || !this.params) return [];
+    const st = await this.optState.read();
+    const P = st.length / this.compiled.optimizer.slots.length;
+    const out: OptimizerWeight[] = [{ name: 'iter', dtype: 'int32', shape: [], values: [this.iterations] }];
+    this.compiled.optimizer.slots.forEach((slot, k) => {
+      for (const w of this.weightSlots()) out.push({ name: `${w.name}/${slot.name}`, shape: w.shape, values: st.slice(k * P + w.offset, k * P + w.offset + w.size) });
+    });
+    return out;
+  }
+
+  /** @internal Restores what `optimizerWeights` gave (after compile with the same optimizer). */
+  setOptimizerWeights(weights: OptimizerWeight[]): void {
+    const op = 'loadModel';
+    const rt = this.rt(op);
+    if (!this.compiled) throw new NNError(`${op}: optimizer state needs a compiled model`);
+    this.build();
+    const slots = this.compiled.optimizer.slots;
+    const P = paramCount([this.inputUnits, ...this.layers.map((l) => l.units)]);
+    const data = new Float32Array(slots.length * P);
+    slots.forEach((s, k) => data.fill(s.init, k * P, (k + 1) * P));
+    const byName = new Map(weights.map((w) => [w.name, w]));
+    const iter = byName.get('iter');
+    slots.forEach((slot, k) => {
+      for (const w of this.weightSlots()) {
+        const v = byName.get(`${w.name}/${slot.name}`);
+        if (!v) throw new NNError(`${op}: the saved optimizer state has no '${w.name}/${slot.name}' (${this.compiled!.optimizer.className} keeps ${slots.map((x) => x.name).join(', ')})`);
+        if (v.values.length !== w.size) throw new NNError(`${op}: optimizer weight '${v.name}' has ${v.values.length} values, expected ${w.size}`);
+        data.set(Array.from(v.values), k * P + w.offset);
+      }
+    });
+    this.optState?.dispose();
+    this.optState = rt.fromData(data, [data.length], 'optimizer state');
+    this.iterations = iter ? Number(iter.values[0]) : 0;
+  }
+
+  /** The model's weights (Keras names) and their place in the packed [P] layout. */
+  private weightSlots(): { name: string; shape: number[]; offset: number; size: number }[] {
+    const out: { name: string; shape: number[]; offset: number; size: number }[] = [];
+    let off = 0;
+    for (const l of this.layers) {
+      out.push({ name: `${l.name}/kernel`, shape: [l.inputUnits, l.units], offset: off, size: l.inputUnits * l.units });
+      off += l.inputUnits * l.units;
+      if (l.useBias) out.push({ name: `${l.name}/bias`, shape: [l.units], offset: off, size: l.units });
+      off += l.units;
+    }
+    return out;
   }
 
   /** The optimizer state, created (Keras initial values) on first use. */
