@@ -226,7 +226,7 @@ export function chartState(chart: Chart): unknown {
     swatch: it.pointStyle instanceof HTMLCanvasElement ? it.pointStyle.toDataURL() : String(it.pointStyle ?? ''),
   }));
   const scales = Object.fromEntries(
-    Object.entries(chart.scales).map(([id, s]) => [id, { type: s.type, min: s.min, max: s.max, display: !!s.options.display, ticks: s.ticks.map((t) => String(t.label ?? '')).filter(Boolean) }]),
+    Object.entries(chart.scales).map(([id, s]) => [id, { type: s.type, min: s.min, max: s.max, left: s.left, right: s.right, display: !!s.options.display, ticks: s.ticks.map((t) => String(t.label ?? '')).filter(Boolean) }]),
   );
   return { datasets, legend, scales, chartArea: chart.chartArea, width: chart.width };
 }

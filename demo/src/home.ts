@@ -1,4 +1,4 @@
-import { el, rendered, startPage } from './common';
+import { el, rendered, showWhere, startPage } from './common';
 
 const { rt, backend } = await startPage('index');
 const info = document.getElementById('adapter-info')!;
@@ -10,4 +10,5 @@ const rows: [string, string][] = [
   ['Features', a ? String(a.features.length) : '—'],
 ];
 for (const [k, v] of rows) info.append(el('div', {}, el('dt', { text: k }), el('dd', { text: v })));
+showWhere('nothing yet: each page says what it computed and how long it took', null, null);
 rendered();

@@ -942,7 +942,8 @@ function deep(activation: string): void {
     loadDataset(datasetOf('circles')!);
   }
   setLayers([...Array.from({ length: 5 }, () => ({ units: 8, activation })), { units: 1, activation: 'sigmoid' }]);
-  $input('epochs').value = '200';
+  $input('epochs').value = '100';
+  $input('lr').value = '0.03';
   syncSliders();
   $('example-note').textContent = `${datasetOf(exampleSelect.value)!.note} (Five hidden ${activation} layers: compare the gradient norms of the first and last layers below.)`;
   resetRun();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { BUILTIN_ACTIVATIONS } from '../../src/activations/table';
 import { ulpDistance } from '../../src/ulp';
-import { afterRender, demo, launch, openPage, screenshot, serveSite, waitForText, type OpenedPage, type Site } from './harness';
+import { afterRender, chartView, demo, fieldError, inView, launch, openPage, screenshot, serveSite, waitForText, type OpenedPage, type Site } from './harness';
 
 interface Curve {
   name: string;
@@ -136,10 +136,110 @@ describe('activation explorer', () => {
     expect(c).toBeTruthy();
     expect(c.ulpF.ulp).toBeLessThanOrEqual(4);
     expect(c.ulpDf.ulp).toBeLessThanOrEqual(4);
-    // A WGSL error is reported in the page, not thrown away.
+    // A WGSL error is reported beside "Add and plot" (in view), not at the top of the page.
     await p.page.fill('#custom-wgsl-f', 'x +* 2.0');
     await p.page.click('#custom-add');
-    await waitForText(p.page, '#error', 'does not compile');
+    await waitForText(p.page, '#custom-error', 'does not compile');
+    expect(await inView(p.page, '#custom-error')).toBe(true);
+    expect(await p.page.isHidden('#error')).toBe(true);
+    await p.page.fill('#custom-wgsl-f', '(sqrt(x * x + 1.0) - 1.0) / 2.0 + x');
+    expect(p.errors).toEqual([]);
+  });
+});
+
+describe('activation explorer: bad input', () => {
+  it('rejects an empty "from x" beside the field (aria-invalid, in view) instead of reading it as 0', async () => {
+    await afterRender(p.page, () => p.page.click('[data-preset="sigmoid"]'));
+    await p.page.fill('#x-min', '');
+    await afterRender(p.page, () => p.page.press('#x-min', 'Enter'));
+    const e = await fieldError(p.page, 'x-min');
+    expect(e).toMatchObject({ invalid: true, visible: true, describedBy: true });
+    expect(e.message).toContain('empty');
+    // The plot is still the last good one, [-8, 8], not [0, 8].
+    expect((await demo<State>(p.page, 'activations')).lo).toBe(-8);
+    await screenshot(p.page, 'activations-error-empty');
+    // Fixing the field clears the error.
+    await p.page.fill('#x-min', '-4');
+    await afterRender(p.page, () => p.page.press('#x-min', 'Enter'));
+    expect(await p.page.getAttribute('#x-min', 'aria-invalid')).toBeNull();
+    expect(await p.page.$('#x-min-error')).toBeNull();
+    expect((await demo<State>(p.page, 'activations')).lo).toBe(-4);
+  });
+
+  it('rejects 2.5 points instead of rounding to 3', async () => {
+    await p.page.fill('#n-points', '2.5');
+    await afterRender(p.page, () => p.page.press('#n-points', 'Enter'));
+    const e = await fieldError(p.page, 'n-points');
+    expect(e.invalid).toBe(true);
+    expect(e.message).toContain('whole number');
+    expect((await demo<State>(p.page, 'activations')).n).toBe(201);
+    await p.page.fill('#n-points', '201');
+    await afterRender(p.page, () => p.page.press('#n-points', 'Enter'));
+  });
+
+  it("says a parameter of 1e39 is too large for float32 in the page's words, beside the field", async () => {
+    await afterRender(p.page, () => p.page.click('[data-preset="five"]'));
+    await p.page.fill('#param-linear-a', '1e39');
+    await afterRender(p.page, () => p.page.press('#param-linear-a', 'Enter'));
+    const e = await fieldError(p.page, 'param-linear-a');
+    expect(e.invalid).toBe(true);
+    expect(e.message).toContain('too large for a float32');
+    expect(e.message).not.toContain('must be a finite float32');
+    await p.page.fill('#param-linear-a', '1.5');
+    await afterRender(p.page, () => p.page.press('#param-linear-a', 'Enter'));
+    expect(p.errors).toEqual([]);
+  });
+});
+
+describe('activation explorer: the chart', () => {
+  it("draws the CPU reference on f' too: one sorted dataset per curve, every point drawn, f and f' with different swatches", async () => {
+    await afterRender(p.page, () => p.page.click('[data-preset="sigmoid-derivative"]'));
+    const c = await chartView(p.page);
+    const cpuF = c.datasets.find((d) => d.label === 'CPU reference: sigmoid');
+    const cpuDf = c.datasets.find((d) => d.label === 'CPU reference: sigmoid′');
+    expect(cpuF, 'a CPU dataset for f').toBeTruthy();
+    expect(cpuDf, "a CPU dataset for f'").toBeTruthy();
+    expect(cpuDf!.data.length).toBeGreaterThan(20);
+    // Chart.js (parsing: false) assumes sorted x and draws only the run it finds: all must be drawn.
+    for (const d of c.datasets) {
+      expect(d.sorted, d.label).toBe(true);
+      expect(d.drawn, d.label).toBe(d.data.length);
+    }
+    const s = await demo<State>(p.page, 'activations');
+    // The CPU markers on f' are the CPU path's f' values.
+    cpuDf!.data.forEach(([x, y]) => expect(y).toBe(s.curves[0].cpuDf[s.curves[0].x.indexOf(x)]));
+    const f = c.legend.find((l) => l.text === 'sigmoid')!;
+    const df = c.legend.find((l) => l.text === 'sigmoid′ (derivative)')!;
+    expect(f && df).toBeTruthy();
+    expect(df.dash.length).toBeGreaterThan(0);
+    expect(f.dash.length).toBe(0);
+    expect(df.swatch).not.toBe(f.swatch);
+    await screenshot(p.page, 'activations-cpu-on-derivative');
+  });
+
+  it('reads f(x) and f′(x) at the x slider from the GPU, and redraws when a parameter slider moves', async () => {
+    await afterRender(p.page, () => p.page.fill('#x-at', '1'));
+    await p.page.waitForFunction(() => (window.__demo.at as { x: number } | undefined)?.x === 1);
+    const at = await demo<{ x: number; values: { name: string; f: number; df: number; cpuF: number }[] }>(p.page, 'at');
+    const sig = at.values.find((v) => v.name === 'sigmoid')!;
+    expect(sig.f).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
+    expect(sig.df).toBeCloseTo(Math.exp(-1) / (1 + Math.exp(-1)) ** 2, 6);
+    await waitForText(p.page, '#at-x tbody', '0.7310586');
+    // linear's a from its slider: a = 2 gives f(-2) = 2 * -2 + 1.
+    await afterRender(p.page, () => p.page.click('[data-preset="five"]'));
+    await afterRender(p.page, () => p.page.fill('#param-linear-a-slider', '2'));
+    const lin = (await demo<State>(p.page, 'activations')).curves.find((c) => c.name === 'linear')!;
+    expect(lin.params).toEqual({ a: 2, b: 1 });
+    expect(lin.f[0]).toBeCloseTo(-3, 6);
+    expect(await p.page.inputValue('#param-linear-a')).toBe('2');
+    await screenshot(p.page, 'activations-sliders');
+  });
+
+  it('says what ran where, and why a software adapter is slower than the CPU path here', async () => {
+    const text = await waitForText(p.page, '#where', 'Ran on the GPU');
+    expect(text).toMatch(/swiftshader/i);
+    expect(text).toContain('software adapter');
+    expect(text).toMatch(/CPU reference path took [\d.]+ ms/);
     expect(p.errors).toEqual([]);
   });
 });

@@ -159,3 +159,46 @@ export async function waitOrAlert(page: Page, condition: string, timeout = READY
   const { error } = (await handle.jsonValue()) as { error: string | null };
   if (error) throw new Error(`e2e: the page reported an error: ${error}`);
 }
+
+/** A field's error state: aria-invalid, the message under it, and whether the message is on screen. */
+export async function fieldError(page: Page, id: string): Promise<{ invalid: boolean; message: string; visible: boolean; describedBy: boolean }> {
+  const sel = `#${id}-error`;
+  await page.waitForSelector(sel, { timeout: 30_000 });
+  return page.evaluate((fid) => {
+    const f = document.getElementById(fid)!;
+    const m = document.getElementById(`${fid}-error`)!;
+    const r = m.getBoundingClientRect();
+    return {
+      invalid: f.getAttribute('aria-invalid') === 'true',
+      message: m.textContent ?? '',
+      visible: r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight,
+      describedBy: (f.getAttribute('aria-describedby') ?? '').split(' ').includes(`${fid}-error`),
+    };
+  }, id);
+}
+
+/** Whether the element is shown and inside the viewport. */
+export function inView(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate((s) => {
+    const e = document.querySelector(s) as HTMLElement | null;
+    if (!e || e.hidden) return false;
+    const r = e.getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+  }, selector);
+}
+
+export interface ChartView {
+  datasets: { label: string; type: string; data: [number, number][]; sorted: boolean; drawn: number; colour: unknown; border: unknown; dashed: boolean; axis: string }[];
+  legend: { text: string; fill: unknown; stroke: unknown; dash: number[]; swatch: string }[];
+  scales: Record<string, { type: string; min: number; max: number; display: boolean; ticks: string[]; left: number; right: number }>;
+  chartArea: { left: number; right: number; top: number; bottom: number };
+  width: number;
+}
+
+/** What a chart of the page shows (`window.__demo.chart()` or `.charts()[name]`). */
+export function chartView(page: Page, name?: string): Promise<ChartView> {
+  return page.evaluate((n) => {
+    const d = window.__demo as unknown as { chart?: () => unknown; charts?: () => Record<string, unknown> };
+    return JSON.parse(JSON.stringify(n ? d.charts!()[n] : d.chart!()));
+  }, name) as Promise<ChartView>;
+}

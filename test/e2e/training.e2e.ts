@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { NET222_EXPECTED } from '../../examples/seeds';
-import { demo, launch, openPage, screenshot, serveSite, waitForText, waitOrAlert, type OpenedPage, type Site } from './harness';
+import { chartView, demo, inView, launch, openPage, screenshot, serveSite, waitForText, waitOrAlert, type OpenedPage, type Site } from './harness';
 
 interface TrainingState {
   example: string;
@@ -16,6 +16,17 @@ interface TrainingState {
   predictions: number[][];
   testPredictions: number[][] | null;
   comparisons: { path: string; epochs: number; ms: number; loss: number; diff: number | null }[];
+  resumable: boolean;
+  diverged: { epoch: number; value: string } | null;
+  lr: number;
+  gpuMs: number;
+  wallMs: number;
+}
+
+/** Sets a field as a person would: type, then leave it (a change event). */
+async function setField(page: Page, id: string, value: string): Promise<void> {
+  await page.fill(`#${id}`, value);
+  await page.dispatchEvent(`#${id}`, 'change');
 }
 
 const FINISHED = "window.__demo.training?.finished === true && !window.__demo.training.running && document.body.dataset.training !== '1'";
@@ -74,11 +85,16 @@ describe('training playground', () => {
     expect(p.errors).toEqual([]);
   });
 
-  it('stops and resumes', async () => {
+  it('locks the settings while training, keeps a stopped run when a setting changes, and resumes it', async () => {
     await chooseExample(p.page, 'net222-softmax');
-    await p.page.fill('#epochs', '20000');
+    await setField(p.page, 'epochs', '20000');
     await p.page.click('#train');
     await waitOrAlert(p.page, '(window.__demo.training?.epochsDone ?? 0) > 0');
+    // While it trains the settings are locked, and the page says so (no edit is silently ignored).
+    expect(await p.page.isDisabled('#lr')).toBe(true);
+    expect(await p.page.isDisabled('#add-layer')).toBe(true);
+    expect(await p.page.isVisible('#lock-note')).toBe(true);
+    await screenshot(p.page, 'training-locked');
     await p.page.click('#stop');
     await waitOrAlert(p.page, "document.body.dataset.training !== '1'");
     const stopped = await demo<TrainingState>(p.page, 'training');
@@ -86,6 +102,15 @@ describe('training playground', () => {
     expect(stopped.epochsDone).toBeGreaterThan(0);
     expect(stopped.epochsDone).toBeLessThan(20000);
     await waitForText(p.page, '#progress', 'stopped');
+    expect(await p.page.isEnabled('#lr')).toBe(true);
+    // An edit after Stop keeps the run (with a warning) instead of throwing it away.
+    await setField(p.page, 'lr', '0.5');
+    await waitForText(p.page, '#changed-note', 'The stopped run is kept');
+    const kept = await demo<TrainingState>(p.page, 'training');
+    expect(kept.epochsDone).toBe(stopped.epochsDone);
+    expect(kept.resumable).toBe(true);
+    expect(await p.page.isEnabled('#resume')).toBe(true);
+    await screenshot(p.page, 'training-changed-after-stop');
     await p.page.click('#resume');
     await waitOrAlert(p.page, FINISHED, 150_000);
     const done = await demo<TrainingState>(p.page, 'training');
@@ -93,8 +118,103 @@ describe('training playground', () => {
     expect(done.loss.length).toBe(20000);
     expect(done.loss[19999]).toBeLessThan(done.loss[0]);
     expect(done.predictions[0][1]).toBeGreaterThan(0.99);
+    expect(done.lr).toBe(0.01); // resumed with the run's own settings
     expect(p.errors).toEqual([]);
   });
+
+  it('"Add a layer" switches to your own network and clears initial weights that no longer fit', async () => {
+    await chooseExample(p.page, 'net222-sigmoid');
+    await p.page.click('#add-layer');
+    expect(await p.page.inputValue('#example')).toBe('custom');
+    expect(await p.page.inputValue('#init-weights')).toBe('');
+    await waitForText(p.page, '#weights-note', 'cleared');
+    const s = await trainToEnd(p.page);
+    expect(s.epochsDone).toBe(1000);
+    expect(s.weights.length).toBe(6);
+  });
+
+  it('re-initialises the weights when the units change (no "setWeights: expected 12 arrays")', async () => {
+    await chooseExample(p.page, 'net222-sigmoid');
+    await setField(p.page, 'layer-0-units', '3');
+    expect(await p.page.inputValue('#example')).toBe('custom');
+    expect(await p.page.inputValue('#init-weights')).toBe('');
+    const s = await trainToEnd(p.page);
+    expect((s.weights[0] as number[][])[0].length).toBe(3);
+    expect(await p.page.isHidden('#error')).toBe(true);
+  });
+
+  it('says "diverged" when the loss blows up: Resume off, no false "restored", the error beside Train, axes readable', async () => {
+    await chooseExample(p.page, 'y2x');
+    await setField(p.page, 'lr', '0.5');
+    await p.page.click('#train');
+    await p.page.waitForFunction(() => (window.__demo.training as { diverged: unknown } | undefined)?.diverged && document.body.dataset.training !== '1');
+    const s = await demo<TrainingState>(p.page, 'training');
+    expect(s.diverged!.value).toMatch(/NaN|Infinity/);
+    await waitForText(p.page, '#progress', 'diverged');
+    await waitForText(p.page, '#run-status', 'diverged');
+    expect(await p.page.isDisabled('#resume')).toBe(true);
+    const caption = (await p.page.textContent('#weights-caption')) ?? '';
+    expect(caption).not.toContain('restored');
+    expect(caption).toContain(`after epoch ${s.epochsDone}`);
+    const err = (await p.page.textContent('#error')) ?? '';
+    expect(err).toContain('diverged');
+    expect(err).not.toContain('restored');
+    expect(await inView(p.page, '#error')).toBe(true);
+    // The right (metric) axis: inside the canvas, with distinct tick labels.
+    const c = await chartView(p.page, 'loss');
+    const y2 = c.scales.y2;
+    expect(y2.display).toBe(true);
+    expect(new Set(y2.ticks).size).toBe(y2.ticks.length);
+    expect(y2.right).toBeLessThanOrEqual(c.width);
+    expect(y2.left).toBeGreaterThanOrEqual(c.chartArea.right);
+    const values = c.datasets.filter((d) => d.axis === 'y2').flatMap((d) => d.data.map((xy) => xy[1]));
+    expect(Math.max(...values)).toBeLessThanOrEqual(y2.max);
+    await screenshot(p.page, 'training-diverged');
+  });
+
+  it('labels the times truthfully, fixes the accuracy axis to [0, 1] and writes readable log ticks', async () => {
+    await chooseExample(p.page, 'house');
+    const s = await trainToEnd(p.page);
+    const progress = (await p.page.textContent('#progress')) ?? '';
+    expect(progress).toContain('time in fit() on the GPU');
+    expect(progress).toContain('wall time, drawing included');
+    expect(progress).not.toContain('(with drawing)');
+    expect(s.wallMs).toBeGreaterThanOrEqual(s.gpuMs);
+    const c = await chartView(p.page, 'loss');
+    expect([c.scales.y2.min, c.scales.y2.max]).toEqual([0, 1]);
+    expect(c.scales.y.type).toBe('logarithmic');
+    const ticks = c.scales.y.ticks;
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    for (const t of ticks) expect(t, `tick ${t}`).toMatch(/^(\d+(\.\d+)?|\d(\.\d)?e-?\d+)$/);
+    for (const t of ticks) expect(t, `tick ${t}`).not.toMatch(/\.\d*0$/);
+  });
+
+  it('shows Train near the form on a phone-sized screen', async () => {
+    const phone = await openPage(browser, `${site.url}/training.html`, { width: 390, height: 844 });
+    const top = await phone.page.evaluate(() => document.getElementById('train')!.getBoundingClientRect().top + window.scrollY);
+    const select = await phone.page.evaluate(() => document.getElementById('example')!.getBoundingClientRect().top + window.scrollY);
+    expect(top).toBeLessThan(844);
+    expect(top - select).toBeLessThan(844 / 2);
+    await screenshot(phone.page, 'training-phone');
+    expect(phone.errors).toEqual([]);
+    await phone.page.context().close();
+  });
+
+  it('runs the same on the CPU at 1e6 epochs without crashing (no push(...a million losses))', async () => {
+    await chooseExample(p.page, 'net222-softmax');
+    await setField(p.page, 'epochs', '1000000');
+    await trainToEnd(p.page, 170_000);
+    await p.page.click('#compare');
+    await waitOrAlert(p.page, "(window.__demo.training?.comparisons?.length ?? 0) >= 3 && document.body.dataset.training !== '1'", 170_000);
+    const rows = await p.page.evaluate(() => (window.__demo.training as { comparisons: { path: string; epochs: number; diff: number | null }[] }).comparisons);
+    const cpuRow = rows.find((r) => r.path.startsWith('CPU path'))!;
+    expect(cpuRow.epochs).toBe(1_000_000);
+    expect(cpuRow.diff!).toBeLessThan(1e-4);
+    await waitForText(p.page, '#progress', 'finished');
+    expect(await p.page.isHidden('#error')).toBe(true);
+    expect(p.errors).toEqual([]);
+  }, 400_000);
 
   it('stops the linear-output network when E < 1e-7, at epoch 665', async () => {
     await chooseExample(p.page, 'net222-linear');
