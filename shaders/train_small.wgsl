@@ -103,7 +103,8 @@ struct Params {
   batch: u32,
   seed: u32,
   shuffle: u32,
-  reserved: u32,
+  // 1: rows carry sample weights (`sample_w`, Keras class_weight): the loss and its gradient scale by them.
+  weighted: u32,
   n_slots: u32,
   stop_below: f32,
   use_stop: u32,
@@ -122,6 +123,13 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> logs: array<f32>;
 @group(0) @binding(6) var<storage, read_write> perm: array<u32>;
 @group(0) @binding(7) var<uniform> params: Params;
+// Per-row weights of the training rows (batch_metrics: of the batch rows), when params.weighted.
+@group(0) @binding(8) var<storage, read> sample_w: array<f32>;
+
+fn row_weight(row: u32) -> f32 {
+  if (params.weighted != 0u) { return sample_w[row]; }
+  return 1.0;
+}
 
 // Two storage classes, chosen by SMALL: private arrays (registers once the loops unroll; their
 // fixed size keeps compiles fast only when small) or workgroup arrays sized to the network
@@ -344,7 +352,7 @@ fn lv_set_grad(k: u32, g: f32) { d_set(lv_yo + k, g); }
 fn accumulate(yo: u32, row: u32, lsum: ptr<function, f32>) {
   lv_yo = yo;
   lv_to = row * k_out();
-  *lsum = *lsum + loss_row_value(loss_id(), k_out());
+  *lsum = *lsum + m_mul(loss_row_value(loss_id(), k_out()), row_weight(row));
   for (var m = 0u; m < n_metrics(); m++) { msum[m] = msum[m] + loss_row_value(metric_id(m), k_out()); }
 }
 
@@ -397,6 +405,10 @@ fn backward(row: u32, nb: u32) {
     } else {
       for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_get(yo + j), a_get(yo + j), d_get(yo + j))); }
     }
+  }
+  let rw = row_weight(row);
+  if (rw != 1.0) {
+    for (var j = 0u; j < k; j++) { d_set(yo + j, d_get(yo + j) * rw); }
   }
   if (GENERIC) {
     for (var l = n_layers(); l >= 1u; l--) { layer_backward(l); }
@@ -614,4 +626,15 @@ fn scatter_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let r = i / cols;
   let dst = u32(ys[params.epoch0 + r]);
   logs[dst * cols + (i - r * cols)] = xs[i];
+}
+
+// Rows of xs [batch, cols] times their sample weight (class_weight): logs [batch, cols].
+// params.n = cols, params.batch = rows.
+@compute @workgroup_size(64)
+fn scale_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= params.batch * params.n) {
+    return;
+  }
+  logs[i] = xs[i] * sample_w[i / params.n];
 }

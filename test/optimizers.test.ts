@@ -212,6 +212,36 @@ describe('callbacks and fit options', () => {
     }
   });
 
+  it('classWeight scales each row\'s loss and gradient by its class weight (Keras), on both engines and backends', async () => {
+    let cpu: Runtime | null = await createRuntime({ backend: 'cpu' });
+    try {
+      for (const engine of ['fused', 'general'] as const) {
+        // a uniform weight of 2 under plain SGD is the same step as twice the learning rate, and twice the loss
+        const a = net(gpu, sgd({ learningRate: 0.2 }));
+        const b = net(gpu, sgd({ learningRate: 0.1 }));
+        const ha = await a.fit(X, Y, { epochs: 5, batchSize: 4, seed: 1, engine });
+        const hb = await b.fit(X, Y, { epochs: 5, batchSize: 4, seed: 1, engine, classWeight: { 0: 2, 1: 2 } });
+        expect(await flat(b)).toEqual(await flat(a));
+        expect(hb.loss[0]).toBeCloseTo(2 * ha.loss[0], 6);
+        // uneven weights: engines and backends agree
+        const runs: number[][] = [];
+        for (const rt of [gpu, cpu]) {
+          const m = net(rt, adam({ learningRate: 0.05 }));
+          const h = await m.fit(X, Y, { epochs: 8, batchSize: 5, seed: 3, engine, classWeight: { 0: 1, 1: 4 } });
+          expect(h.loss.every(Number.isFinite)).toBe(true);
+          runs.push(await flat(m));
+        }
+        expect(relErr(runs[1], runs[0])).toBeLessThan(2e-5);
+      }
+      const m = net(gpu, 'sgd');
+      await expect(m.fit(X, Y, { classWeight: { 0: 1 } })).rejects.toThrow(/fit: classWeight gives no weight for class 1/);
+      await expect(m.fit(X, Y, { classWeight: { 0: 1, 1: '2' } as never })).rejects.toThrow(/classWeight\[1\] must be a finite number >= 0, got the string '2'/);
+    } finally {
+      cpu.dispose();
+      cpu = null;
+    }
+  });
+
   it('unknown options and callback keys are errors that list the valid ones', async () => {
     const m = net(gpu, 'sgd');
     await expect(m.fit(X, Y, { epoch: 5 } as never)).rejects.toThrow(/fit: unknown option 'epoch' \(known: epochs, batchSize/);

@@ -18,6 +18,8 @@ export interface FusedSetup {
   y: Tensor;
   n: number;
   val: { x: Tensor; y: Tensor; rows: number } | null;
+  /** Per-row sample weights [n] (class weights), or none. */
+  sampleWeights: Tensor | null;
   /** Packed weights [P] and optimizer state [slots * P]: trained in place (copies of the model's). */
   w: Tensor;
   state: Tensor;
@@ -70,7 +72,7 @@ export class FusedEngine implements Engine {
     return {
       epoch0: e0, nEpochs: count, n: s.n, batch: s.batch, seed: s.seed, shuffle: s.shuffle,
       opt: s.optimizer.step(lr), slots: s.optimizer.slots.length, iter0: s.iterations + (e0 - s.firstEpoch) * this.steps,
-      stopBelow, keepOutputs: s.keepOutputs,
+      stopBelow, keepOutputs: s.keepOutputs, sampleWeights: s.sampleWeights,
     };
   }
 

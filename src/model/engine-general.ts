@@ -23,6 +23,8 @@ export interface GeneralSetup {
   states: Tensor[];
   x: Rows;
   y: Rows;
+  /** Per-row sample weights [n, 1] (class weights), or none. */
+  sampleWeights: Rows | null;
   val: { x: Rows; y: Rows } | null;
   optimizer: Optimizer;
   batch: number;
@@ -68,17 +70,17 @@ export class GeneralEngine implements Engine {
     return [...this.s.params, ...this.s.states, ...(this.outputs ? [this.outputs] : [])];
   }
 
-  private step(xb: Tensor, yb: Tensor, start: number, permT: Tensor | null, logs: Tensor, slot: number, lr: number, iteration: number): void {
+  private step(xb: Tensor, yb: Tensor, swb: Tensor | null, start: number, permT: Tensor | null, logs: Tensor, slot: number, lr: number, iteration: number): void {
     const { net, params, states, optimizer } = this.s;
     const { rt, spec, L } = net;
     rt.tidy(() => {
       const { a, z } = net.forward(params, xb, true);
-      batchMetrics(rt, spec, a[L], yb, logs, slot);
+      batchMetrics(rt, spec, a[L], yb, logs, slot, swb);
       if (this.outputs) {
         if (permT) scatterRows(rt, a[L], permT, start, this.outputs);
         else putRows(rt, a[L], this.outputs, start);
       }
-      const grads = net.backward(params, a, z, yb);
+      const grads = net.backward(params, a, z, yb, swb);
       const o = optimizer.step(lr);
       const ids = this.trainable;
       optimizerStep(rt, ids.map((i) => params[i]), ids.map((i) => grads[i]), ids.map((i) => states[i]), o, o.kind === OPT.ADAM ? adamAlpha(o, iteration) : 0);
@@ -116,7 +118,8 @@ export class GeneralEngine implements Engine {
           const nb = Math.min(this.s.batch, n - b0);
           if (hooks) await hooks.begin(batch, nb);
           iteration++;
-          rt.tidy(() => this.step(x.batch(b0, nb, perm, permT), y.batch(b0, nb, perm, permT), b0, permT, logsT, t, lr, iteration));
+          const sw = this.s.sampleWeights;
+          rt.tidy(() => this.step(x.batch(b0, nb, perm, permT), y.batch(b0, nb, perm, permT), sw ? sw.batch(b0, nb, perm, permT) : null, b0, permT, logsT, t, lr, iteration));
           if (hooks) {
             const sums = await logsT.read();
             const rows = b0 + nb;

@@ -62,6 +62,12 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
   /** Epoch index to start from (the epochs run are initialEpoch .. epochs - 1, as Keras). */
   initialEpoch?: number;
+  /**
+   * Keras class_weight: {class index: weight}. Each training row's loss and gradient are scaled by
+   * the weight of its class (argmax of a one-hot row, or the rounded target of one output);
+   * metrics and validation stay unweighted, as in Keras.
+   */
+  classWeight?: Record<number, number>;
   /** Epochs per GPU dispatch on the fused path, per read-back of the logs on the general path (default: sized to about 50 ms of work, adapting as it runs). */
   epochsPerDispatch?: number;
   /**
@@ -76,7 +82,7 @@ export interface FitArgs {
   streamThresholdBytes?: number;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'stopWhenLossBelow', 'callbacks', 'verbose', 'initialEpoch', 'epochsPerDispatch', 'engine', 'keepLastOutputs', 'streamThresholdBytes'];
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'stopWhenLossBelow', 'callbacks', 'verbose', 'initialEpoch', 'classWeight', 'epochsPerDispatch', 'engine', 'keepLastOutputs', 'streamThresholdBytes'];
 
 interface Compiled {
   optimizer: Optimizer;
@@ -504,6 +510,7 @@ export class Sequential {
       if (vx.rows !== vy.rows) throw new NNError(`${op}: validation x has ${vx.rows} rows but validation y has ${vy.rows}`);
       val = { x: vx.data, y: vy.data, rows: vx.rows };
     }
+    const sampleWeights = args.classWeight === undefined ? null : this.classWeights(op, args.classWeight, yd);
     this.build();
     const spec = this.netSpec();
     const engineName = args.engine ?? 'auto';
@@ -542,6 +549,7 @@ export class Sequential {
         y: keep(rt.fromData(yd.data, [n, this.outputUnits], 'fit y')),
         n,
         val: val ? { x: keep(rt.fromData(val.x, [val.rows, this.inputUnits], 'fit validation x')), y: keep(rt.fromData(val.y, [val.rows, this.outputUnits], 'fit validation y')), rows: val.rows } : null,
+        sampleWeights: sampleWeights ? keep(rt.fromData(sampleWeights, [n], 'fit class weights')) : null,
         w: this.packedWeights(rt),
         state: copyOf(rt, state),
         stopBelow,
@@ -577,6 +585,7 @@ export class Sequential {
         states: gather(rt, state, ranges.map((r, i) => ({ shape: [r.reduce((t, [, m]) => t + m, 0)], ranges: r, i }))),
         x: rowsOf(x, xd, C, 'fit x'),
         y: rowsOf(y, yd, K, 'fit y'),
+        sampleWeights: sampleWeights ? new Rows(rt, keep(rt.fromData(sampleWeights, [n, 1], 'fit class weights')), null, n, 1) : null,
         val: val ? { x: new Rows(rt, keep(rt.fromData(val.x, [val.rows, C], 'fit validation x')), null, val.rows, C), y: new Rows(rt, keep(rt.fromData(val.y, [val.rows, K], 'fit validation y')), null, val.rows, K) } : null,
         chunk,
         commit: async (params, states, iterations, outputs) => {
@@ -667,6 +676,30 @@ export class Sequential {
       off += l.units;
     }
     return out;
+  }
+
+  /** Keras class_weight as per-row weights of the training targets (one-hot rows or one output). */
+  private classWeights(op: string, cw: unknown, yd: { data: Float32Array; rows: number }): Float32Array {
+    const K = this.outputUnits;
+    const classes = K === 1 ? 2 : K;
+    if (!cw || typeof cw !== 'object' || Array.isArray(cw)) invalid(op, 'classWeight', 'an object {class index: weight} like {0: 1, 1: 5}', cw);
+    const weights = new Float32Array(classes).fill(NaN);
+    for (const [k, v] of Object.entries(cw as Record<string, unknown>)) {
+      const c = Number(k);
+      if (!Number.isInteger(c) || c < 0 || c >= classes) throw new NNError(`${op}: classWeight has key '${k}'; expected class indices 0..${classes - 1}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) invalid(op, `classWeight[${k}]`, 'a finite number >= 0', v);
+      weights[c] = v;
+    }
+    const missing = [...weights.keys()].filter((c) => Number.isNaN(weights[c]));
+    if (missing.length) throw new NNError(`${op}: classWeight gives no weight for class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')} (Keras needs one per class 0..${classes - 1})`);
+    const sw = new Float32Array(yd.rows);
+    for (let r = 0; r < yd.rows; r++) {
+      let c = 0;
+      if (K === 1) c = Math.round(yd.data[r]) >= 1 ? 1 : 0;
+      else for (let k = 1; k < K; k++) if (yd.data[r * K + k] > yd.data[r * K + c]) c = k;
+      sw[r] = weights[c];
+    }
+    return sw;
   }
 
   /** The optimizer state, created (Keras initial values) on first use. */

@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor';
 import { ACT } from '../gpu/ids';
 import { VALUE, rowValue32 } from '../losses/table';
 import { lossOpName } from './metrics';
-import { cpuActBackward, cpuActForward, netPipeline, trainUniform, tsPipeline, type NetSpec } from './train-small';
+import { cpuActBackward, cpuActForward, netPipeline, noWeights, trainUniform, tsPipeline, type NetSpec } from './train-small';
 
 const fr = Math.fround;
 const WG = 64;
@@ -139,8 +139,8 @@ function metricSpec(spec: NetSpec): NetSpec {
   return { dims: [1, spec.dims[L]], acts: [Math.max(0, spec.acts[L - 1])], bias: [true], loss: spec.loss, metrics: spec.metrics, custom: null };
 }
 
-/** logs[slot * (1 + metrics) + ...] += loss and metric sums of predictions [nb, K] against targets, in row order. */
-export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: Tensor, logs: Tensor, slot: number): void {
+/** logs[slot * (1 + metrics) + ...] += loss (times each row's sample weight, if given) and metric sums of predictions [nb, K] against targets, in row order. */
+export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: Tensor, logs: Tensor, slot: number, sw: Tensor | null = null): void {
   const ms = metricSpec(spec);
   const K = ms.dims[1];
   const nb = yPred.shape[0];
@@ -148,22 +148,41 @@ export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: T
   const label = `train_small.batch_metrics [${nb}, ${K}]`;
   rt.run({
     op: label,
-    inputs: [yTrue, yPred],
+    inputs: sw ? [yTrue, yPred, sw] : [yTrue, yPred],
     outputs: [],
     writes: [logs],
     tolerance: { rtol: 1e-5, atol: 1e-6 },
-    gpu: (s, [tg, pg], [lg]) => {
+    gpu: (s, [tg, pg, wg], [lg]) => {
       const { pipeline, descriptor } = netPipeline(s, ms, 'batch_metrics', { PRED_IN_STORAGE: 1 });
-      s.dispatch({ label, pipeline, bindings: [{ binding: 1, buffer: tg.buffer }, { binding: 2, buffer: descriptor }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }], uniform: trainUniform({ batch: nb, slot }), uniformBinding: 7, workgroups: 1 });
+      const bindings = [{ binding: 1, buffer: tg.buffer }, { binding: 2, buffer: descriptor }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }, { binding: 8, buffer: wg ? wg.buffer : noWeights(s) }];
+      s.dispatch({ label, pipeline, bindings, uniform: trainUniform({ batch: nb, slot, sampleWeights: sw }), uniformBinding: 7, workgroups: 1 });
     },
-    cpu: ([ts, ps], [ls]) => {
+    cpu: ([ts, ps, ws], [ls]) => {
       const o = slot * stride;
       for (let r = 0; r < nb; r++) {
-        ls[o] = fr(ls[o] + rowValue32(spec.loss, ps, r * K, ts, r * K, K));
+        ls[o] = fr(ls[o] + fr(rowValue32(spec.loss, ps, r * K, ts, r * K, K) * (ws ? ws[r] : 1)));
         spec.metrics.forEach((id, m) => (ls[o + 1 + m] = fr(ls[o + 1 + m] + rowValue32(id, ps, r * K, ts, r * K, K))));
       }
     },
   });
+}
+
+/** x [nb, cols] with each row times its sample weight sw [nb]: a new tensor. */
+export function scaleRows(rt: Runtime, x: Tensor, sw: Tensor): Tensor {
+  const [nb, cols] = x.shape;
+  const label = `train_small.scale_rows [${nb}, ${cols}]`;
+  return rt.run({
+    op: label,
+    inputs: [x, sw],
+    outputs: [x.shape],
+    gpu: (s, [xg, wg], [og]) => {
+      const pipeline = tsPipeline(s, null, 'scale_rows', {});
+      s.dispatch({ label, pipeline, bindings: [{ binding: 0, buffer: xg.buffer }, { binding: 5, buffer: og.buffer }, { binding: 8, buffer: wg.buffer }], uniform: trainUniform({ n: cols, batch: nb }), uniformBinding: 7, workgroups: Math.ceil((nb * cols) / WG) });
+    },
+    cpu: ([xs, ws], [os]) => {
+      for (let i = 0; i < nb * cols; i++) os[i] = fr(xs[i] * ws[Math.floor(i / cols)]);
+    },
+  })[0];
 }
 
 // ------------------------------------------------------------------ forward / backward
@@ -249,7 +268,7 @@ export class GeneralNet {
   }
 
   /** Gradients [dkernel, dbias] per layer for targets t (mean over the batch rows). */
-  backward(params: readonly Tensor[], a: Tensor[], z: (Tensor | null)[], t: Tensor): Tensor[] {
+  backward(params: readonly Tensor[], a: Tensor[], z: (Tensor | null)[], t: Tensor, sw: Tensor | null = null): Tensor[] {
     const { rt, spec, L } = this;
     const out = a[L];
     const lastCode = spec.acts[L - 1];
@@ -257,6 +276,8 @@ export class GeneralNet {
     if (spec.loss === VALUE.CCE && lastCode === ACT.SOFTMAX) dz = rt.lossGrad('categoricalCrossentropy', z[L]!, t, { fromLogits: true });
     else if (spec.loss === VALUE.BCE && lastCode === ACT.SIGMOID) dz = rt.lossGrad('binaryCrossentropy', z[L]!, t, { fromLogits: true });
     else dz = this.dzOf(L, a, z, rt.lossGrad(lossOpName(spec.loss), out, t));
+    // class weights scale each row's dL/dz (as the fused kernel does)
+    if (sw) dz = scaleRows(rt, dz, sw);
     const grads: Tensor[] = new Array(2 * L);
     for (let l = L; l >= 1; l--) {
       const W = params[2 * l - 2];

@@ -116,6 +116,14 @@ export function netDescriptor(spec: NetSpec): Uint32Array {
 }
 
 const descriptors = new WeakMap<Scheduler, Map<string, GPUBuffer>>();
+const unweighted = new WeakMap<Scheduler, GPUBuffer>();
+
+/** What binding 8 (sample_w) holds when no row carries a weight (params.weighted = 0). */
+export function noWeights(s: Scheduler): GPUBuffer {
+  let b = unweighted.get(s);
+  if (!b) unweighted.set(s, (b = s.createStorage(16, 'train_small:no sample weights')));
+  return b;
+}
 
 /** The descriptor buffer of a network, uploaded once per scheduler. */
 function netBuffer(s: Scheduler, spec: NetSpec): GPUBuffer {
@@ -192,6 +200,8 @@ export interface TrainChunk {
   stopBelow: number | null;
   /** Also write the outputs of each row's forward pass in the last epoch run ([n, K] after the epoch logs). */
   keepOutputs?: boolean;
+  /** Per-row sample weights (class weights) of the training rows, or none. */
+  sampleWeights?: Tensor | null;
 }
 
 export function trainUniform(c: Partial<TrainChunk> & { slot?: number }): Uint8Array {
@@ -204,6 +214,7 @@ export function trainUniform(c: Partial<TrainChunk> & { slot?: number }): Uint8A
   u[3] = c.batch ?? 0;
   u[4] = c.seed ?? 0;
   u[5] = c.shuffle ? 1 : 0;
+  u[6] = c.sampleWeights ? 1 : 0;
   u[7] = c.slots ?? 0;
   f[8] = c.stopBelow ?? 0;
   u[9] = c.stopBelow === null || c.stopBelow === undefined ? 0 : 1;
@@ -231,14 +242,16 @@ export function chunkLogSize(spec: NetSpec, c: TrainChunk): number {
  */
 export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: Tensor, state: Tensor, perm: Tensor, c: TrainChunk): Tensor {
   const label = `train_small.train [${spec.dims.join(', ')}] epochs ${c.epoch0}..${c.epoch0 + c.nEpochs - 1}`;
+  const sw = c.sampleWeights ?? null;
   return rt.run({
     op: label,
-    inputs: [x, y],
+    inputs: sw ? [x, y, sw] : [x, y],
     outputs: [[chunkLogSize(spec, c)]],
     writes: [w, state, perm],
     tolerance: { rtol: 1e-4, atol: 1e-6 },
-    gpu: (s, [xg, yg], [lg, wg, vg, pg]) => {
+    gpu: (s, [xg, yg, swg], [lg, wg, vg, pg]) => {
       const { pipeline, descriptor } = netPipeline(s, spec, 'train', { OPT_KIND: c.opt.kind });
+      const none = swg ? null : noWeights(s);
       s.dispatch({
         label,
         pipeline,
@@ -250,15 +263,16 @@ export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: 
           { binding: 4, buffer: vg.buffer },
           { binding: 5, buffer: lg.buffer },
           { binding: 6, buffer: pg.buffer },
+          { binding: 8, buffer: swg ? swg.buffer : none! },
         ],
         uniform: trainUniform(c),
         uniformBinding: 7,
         workgroups: 1,
       });
     },
-    cpu: ([xs, ys], [logs, ws, vs, ps]) => {
+    cpu: ([xs, ys, sws], [logs, ws, vs, ps]) => {
       if (ps[c.n] !== 0) return void logs.fill(0, 0, 3);
-      new CpuNet(spec).train(xs, ys, ws, vs, logs, c);
+      new CpuNet(spec).train(xs, ys, ws, vs, logs, c, sws ?? null);
       if (logs[1] !== 0) ps[c.n] = 1;
     },
   })[0];
@@ -317,6 +331,7 @@ export function evaluateFused(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, 
           { binding: 2, buffer: descriptor },
           { binding: 3, buffer: wg.buffer },
           { binding: 5, buffer: og.buffer },
+          { binding: 8, buffer: noWeights(s) },
         ],
         uniform: trainUniform({ n }),
         uniformBinding: 7,
@@ -448,15 +463,15 @@ export class CpuNet {
     return this.a.slice(this.uoff[this.L], this.uoff[this.L] + K);
   }
 
-  /** sums[0] += loss, sums[1 + m] += metric m, for the sample in `a`. */
-  accumulate(ys: Float32Array, row: number, sums: Float32Array): void {
+  /** sums[0] += loss (times the row's sample weight), sums[1 + m] += metric m, for the sample in `a`. */
+  accumulate(ys: Float32Array, row: number, sums: Float32Array, weight = 1): void {
     const K = this.spec.dims[this.L];
     const yo = this.uoff[this.L];
-    sums[0] = fr(sums[0] + rowValue32(this.spec.loss, this.a, yo, ys, row * K, K));
+    sums[0] = fr(sums[0] + fr(rowValue32(this.spec.loss, this.a, yo, ys, row * K, K) * weight));
     this.spec.metrics.forEach((id, m) => (sums[1 + m] = fr(sums[1 + m] + rowValue32(id, this.a, yo, ys, row * K, K))));
   }
 
-  backward(ys: Float32Array, row: number, nb: number, w: Float32Array, g: Float32Array): void {
+  backward(ys: Float32Array, row: number, nb: number, w: Float32Array, g: Float32Array, weight = 1): void {
     const { dims, acts, bias, loss } = this.spec;
     const { z, a, d } = this;
     const L = this.L;
@@ -480,6 +495,7 @@ export class CpuNet {
         for (let j = 0; j < k; j++) d[yo + j] = this.actBwd(code, z[yo + j], a[yo + j], d[yo + j]);
       }
     }
+    if (weight !== 1) for (let j = 0; j < k; j++) d[yo + j] = fr(d[yo + j] * weight);
     for (let l = L; l >= 1; l--) {
       const cin = dims[l - 1];
       const cout = dims[l];
@@ -501,7 +517,7 @@ export class CpuNet {
     }
   }
 
-  train(xs: Float32Array, ys: Float32Array, w: Float32Array, state: Float32Array, logs: Float32Array, c: TrainChunk): void {
+  train(xs: Float32Array, ys: Float32Array, w: Float32Array, state: Float32Array, logs: Float32Array, c: TrainChunk, sw: Float32Array | null = null): void {
     const P = this.P;
     const nm = this.spec.metrics.length;
     const stride = 1 + nm;
@@ -525,9 +541,10 @@ export class CpuNet {
         for (let s = 0; s < nb; s++) {
           const row = perm ? perm[b0 + s] : b0 + s;
           this.forward(xs, row, w);
-          this.accumulate(ys, row, sums);
+          const rw = sw ? sw[row] : 1;
+          this.accumulate(ys, row, sums, rw);
           if (c.keepOutputs) logs.set(this.a.subarray(yo, yo + K), outBase + row * K);
-          this.backward(ys, row, nb, w, g);
+          this.backward(ys, row, nb, w, g, rw);
         }
         iter++;
         const alpha = c.opt.kind === OPT.ADAM ? adamAlpha(c.opt, iter) : 0;
