@@ -44,36 +44,32 @@ export interface DatasetPreset {
 
 const CLASSIFY = { loss: 'binary_crossentropy', metric: 'accuracy' };
 
+/** XOR and circles: one hidden layer of 8 tanh units does it. */
+const ONE_HIDDEN = {
+  data: { samples: 300, noise: 0.05, testFraction: 0.3 },
+  layers: [
+    { units: 8, activation: 'tanh' },
+    { units: 1, activation: 'sigmoid' },
+  ],
+  ...CLASSIFY,
+  lr: 0.1,
+  momentum: 0.9,
+  epochs: 300,
+  batchSize: 10,
+};
+
 export const DATASETS: DatasetPreset[] = [
   {
     id: 'xor',
     title: 'Playground: XOR (2-D classification)',
     note: 'Points in four quadrants; the class is the sign of x1·x2. No single line separates them: a hidden layer is needed.',
-    data: { samples: 300, noise: 0.05, testFraction: 0.3 },
-    layers: [
-      { units: 8, activation: 'tanh' },
-      { units: 1, activation: 'sigmoid' },
-    ],
-    ...CLASSIFY,
-    lr: 0.1,
-    momentum: 0.9,
-    epochs: 300,
-    batchSize: 10,
+    ...ONE_HIDDEN,
   },
   {
     id: 'circles',
     title: 'Playground: circles (2-D classification)',
     note: 'A disc of one class inside a ring of the other: the boundary is a circle.',
-    data: { samples: 300, noise: 0.05, testFraction: 0.3 },
-    layers: [
-      { units: 8, activation: 'tanh' },
-      { units: 1, activation: 'sigmoid' },
-    ],
-    ...CLASSIFY,
-    lr: 0.1,
-    momentum: 0.9,
-    epochs: 300,
-    batchSize: 10,
+    ...ONE_HIDDEN,
   },
   {
     id: 'spirals',
