@@ -24,20 +24,24 @@ declare const customActivation: unique symbol;
  */
 export type CustomActivationName<N extends string = string> = N & { readonly [customActivation]: true };
 
+import { LOSSES, METRICS, type LossSpelling, type MetricSpelling } from './losses/table';
+import { OPTIMIZER_SPELLINGS, type OptimizerSpelling } from './model/optimizers';
+import { BUILTIN_ACTIVATIONS, type BuiltinActivationSpelling } from './activations/table';
+
 // ------------------------------------------------------------------ activations
 
-/** Elementwise activations (src/activations/table.ts): canonical names, then their aliases. */
-export const ELEMENTWISE_ACTIVATION_NAMES = [
-  'identity', 'linear', 'step', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'relu6', 'elu', 'selu', 'celu',
-  'softplus', 'softsign', 'hardSigmoid', 'silu', 'gelu', 'mish', 'hardSwish',
-  // table aliases
-  'heaviside', 'binary_step', 'logistic', 'leaky_relu', 'hard_sigmoid', 'swish', 'hard_swish', 'hard_silu',
-  // PyTorch and ONNX class names (any case and '_' / '-' are accepted at run time; these are typed)
+/** PyTorch and ONNX class names of the built-ins (any case and '_' / '-' are accepted at run time; these are typed). */
+const FOLDED_SPELLINGS = [
   'Identity', 'Sigmoid', 'Tanh', 'ReLU', 'Relu', 'LeakyReLU', 'LeakyRelu', 'ReLU6', 'ELU', 'Elu', 'SELU', 'Selu',
   'CELU', 'Celu', 'Softplus', 'Softsign', 'Hardsigmoid', 'HardSigmoid', 'SiLU', 'GELU', 'Gelu', 'Mish',
   'Hardswish', 'HardSwish',
 ] as const;
-export type ElementwiseActivationName = (typeof ELEMENTWISE_ACTIVATION_NAMES)[number];
+/** Elementwise activations: the table's names and aliases (src/activations/table.ts), and the PyTorch / ONNX spellings. */
+export type ElementwiseActivationName = BuiltinActivationSpelling | (typeof FOLDED_SPELLINGS)[number];
+export const ELEMENTWISE_ACTIVATION_NAMES: readonly ElementwiseActivationName[] = [
+  ...BUILTIN_ACTIVATIONS.flatMap((a) => [a.name, ...a.aliases] as ElementwiseActivationName[]),
+  ...FOLDED_SPELLINGS,
+];
 
 /** softmax and logSoftmax: row ops over an axis, accepted by `activation()` / `activationGrad()`. */
 export const ROW_ACTIVATION_NAMES = ['softmax', 'Softmax', 'logSoftmax', 'log_softmax', 'LogSoftmax'] as const;
@@ -50,44 +54,16 @@ export type LayerActivationName = ElementwiseActivationName | 'softmax' | 'Softm
 
 // ------------------------------------------------------------------ losses and metrics
 
-/** Losses with their aliases (src/losses/table.ts): `runtime.loss`, `lossGrad`, `lossAndGrad`, `compile`. */
-export const LOSS_NAMES_AND_ALIASES = [
-  'mse', 'meanSquaredError', 'mean_squared_error', 'MSE', 'MeanSquaredError',
-  'mae', 'meanAbsoluteError', 'mean_absolute_error', 'MAE', 'MeanAbsoluteError',
-  'halfSquaredError', 'half_squared_error', 'HalfSquaredError',
-  'binaryCrossentropy', 'binary_crossentropy', 'BinaryCrossentropy', 'bce', 'BCE',
-  'categoricalCrossentropy', 'categorical_crossentropy', 'CategoricalCrossentropy', 'cce', 'CCE',
-  'sparseCategoricalCrossentropy', 'sparse_categorical_crossentropy', 'SparseCategoricalCrossentropy', 'scce',
-] as const;
-/** A loss by its name or an alias (`LossName` is the canonical name). */
-export type LossNameOrAlias = (typeof LOSS_NAMES_AND_ALIASES)[number];
+/** A loss by its name or an alias (`LossName` is the canonical name): from the table, src/losses/table.ts. */
+export type LossNameOrAlias = LossSpelling;
+export const LOSS_NAMES_AND_ALIASES: readonly LossNameOrAlias[] = LOSSES.flatMap((l) => [l.name, ...l.aliases]);
 
 /** Metrics of `compile({metrics})` with their aliases (src/losses/table.ts); the sparse ones need a sparse loss. */
-export const METRIC_NAMES = [
-  'accuracy', 'acc',
-  'mse', 'meanSquaredError', 'mean_squared_error',
-  'mae', 'meanAbsoluteError', 'mean_absolute_error',
-  'halfSquaredError', 'half_squared_error',
-  'binaryAccuracy', 'binary_accuracy',
-  'categoricalAccuracy', 'categorical_accuracy',
-  'binaryCrossentropy', 'binary_crossentropy', 'bce',
-  'categoricalCrossentropy', 'categorical_crossentropy', 'cce',
-  'sparseCategoricalAccuracy', 'sparse_categorical_accuracy',
-  'sparseCategoricalCrossentropy', 'sparse_categorical_crossentropy',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+export type MetricName = MetricSpelling;
+export const METRIC_NAMES: readonly MetricName[] = METRICS.flatMap((m) => [m.name, ...m.aliases]);
 
 // ------------------------------------------------------------------ optimizers
 
-/**
- * Optimizer names in the Keras (`'adam'`, class `Adam`) and TensorFlow.js (`RMSProp`) spellings.
- * The type takes every optimizer the API is meant to have; `compile` says at run time which of
- * them this version implements.
- */
-export const OPTIMIZER_NAMES = [
-  'sgd', 'SGD',
-  'adam', 'Adam', 'adamw', 'AdamW', 'adam_w',
-  'rmsprop', 'RMSprop', 'RMSProp',
-  'adagrad', 'Adagrad',
-] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/** Optimizer names in the Keras (`'adam'`, class `Adam`) and TensorFlow.js (`RMSProp`) spellings: from src/model/optimizers.ts. */
+export type OptimizerName = OptimizerSpelling;
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = OPTIMIZER_SPELLINGS;

@@ -14,7 +14,7 @@ type ParamKind = { kind: 'number'; default: number; nonZero?: boolean }
 
 interface Entry {
   name: string;
-  aliases?: string[];
+  aliases?: readonly string[];
   id: number;
   doc: ActivationSpec['doc'];
   params?: Record<string, ParamKind>;
@@ -178,7 +178,7 @@ const siluGrad = (x: number): number => {
   return x >= 0 ? (d + x * e) / (d * d) : (e * ((1 + x) + e)) / (d * d);
 };
 
-const ENTRIES: Entry[] = [
+const ENTRIES = [
   {
     name: 'identity', id: 0,
     doc: { formula: 'x', derivative: '1' },
@@ -319,7 +319,7 @@ const ENTRIES: Entry[] = [
     f: (x) => (x <= -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6),
     df: (x) => (x <= -3 ? 0 : x >= 3 ? 1 : (2 * x + 3) / 6),
   },
-];
+] as const satisfies readonly Entry[];
 
 function toSpec(e: Entry): ActivationSpec {
   return {
@@ -336,6 +336,10 @@ function toSpec(e: Entry): ActivationSpec {
 }
 
 export const BUILTIN_ACTIVATIONS: readonly ActivationSpec[] = ENTRIES.map(toSpec);
+
+type Spellings<E> = E extends { name: infer N; aliases: readonly (infer A)[] } ? N | A : E extends { name: infer N } ? N : never;
+/** Every built-in activation's canonical name and aliases, as a type (src/names.ts builds on it). */
+export type BuiltinActivationSpelling = Spellings<(typeof ENTRIES)[number]>;
 
 const BY_NAME = new Map<string, ActivationSpec>();
 const BY_FOLDED = new Map<string, ActivationSpec>();

@@ -46,19 +46,22 @@ export interface LossEntry {
 }
 
 const CLIP = 'p clipped to [1e-7, 1 - 1e-7] (gradient 0 outside), NaN kept';
-export const LOSSES: readonly LossEntry[] = [
+export const LOSSES = [
   { name: 'mse', aliases: ['meanSquaredError', 'mean_squared_error', 'MSE', 'MeanSquaredError'], id: VALUE.MSE, logitsId: null, overRow: 'mean', targets: 'real', keras: 'mean over the last axis of (p - t)^2' },
   { name: 'mae', aliases: ['meanAbsoluteError', 'mean_absolute_error', 'MAE', 'MeanAbsoluteError'], id: VALUE.MAE, logitsId: null, overRow: 'mean', targets: 'real', keras: "mean of |p - t|; gradient sign(p - t), 0 at p == t" },
   { name: 'halfSquaredError', aliases: ['half_squared_error', 'HalfSquaredError'], id: VALUE.HALF_SQUARED_ERROR, logitsId: null, overRow: 'sum', targets: 'real', keras: "not in Keras: the seeds' E = sum (p - t)^2 / 2 per sample" },
   { name: 'binaryCrossentropy', aliases: ['binary_crossentropy', 'BinaryCrossentropy', 'bce', 'BCE'], id: VALUE.BCE, logitsId: VALUE.BCE_LOGITS, overRow: 'mean', targets: 'binary', keras: `mean of -(t log p + (1 - t) log(1 - p)), ${CLIP}; fromLogits: log-sigmoid form, no clip` },
   { name: 'categoricalCrossentropy', aliases: ['categorical_crossentropy', 'CategoricalCrossentropy', 'cce', 'CCE'], id: VALUE.CCE, logitsId: VALUE.CCE_LOGITS, overRow: 'sum', targets: 'real', keras: `-sum t log p after p is divided by its row sum, ${CLIP}; fromLogits: log-softmax form, no clip` },
   { name: 'sparseCategoricalCrossentropy', aliases: ['sparse_categorical_crossentropy', 'SparseCategoricalCrossentropy', 'scce'], id: VALUE.CCE, logitsId: VALUE.CCE_LOGITS, overRow: 'sum', targets: 'classIndices', keras: 'categoricalCrossentropy of the one-hot rows of integer class indices' },
-];
+] as const satisfies readonly LossEntry[];
+/** A loss by its canonical name or an alias. */
+export type LossSpelling = (typeof LOSSES)[number]['name'] | (typeof LOSSES)[number]['aliases'][number];
 
 export const LOSS_NAMES: readonly LossName[] = LOSSES.map((l) => l.name);
+const ALL_LOSSES: readonly LossEntry[] = LOSSES;
 
 const LOSS_BY_NAME = new Map<string, LossEntry>();
-for (const l of LOSSES) for (const n of [l.name, ...l.aliases]) LOSS_BY_NAME.set(n, l);
+for (const l of ALL_LOSSES) for (const n of [l.name, ...l.aliases]) LOSS_BY_NAME.set(n, l);
 
 /** A value named for an error message: quoted strings, typed others. */
 function shown(v: unknown): string {
@@ -85,7 +88,7 @@ export interface MetricEntry {
   readonly sparse: boolean;
 }
 
-export const METRICS: readonly MetricEntry[] = [
+export const METRICS = [
   { name: 'mse', aliases: ['meanSquaredError', 'mean_squared_error'], id: VALUE.MSE, sparse: false },
   { name: 'mae', aliases: ['meanAbsoluteError', 'mean_absolute_error'], id: VALUE.MAE, sparse: false },
   { name: 'halfSquaredError', aliases: ['half_squared_error'], id: VALUE.HALF_SQUARED_ERROR, sparse: false },
@@ -96,7 +99,9 @@ export const METRICS: readonly MetricEntry[] = [
   { name: 'accuracy', aliases: ['acc'], id: 'accuracy', sparse: false },
   { name: 'sparseCategoricalAccuracy', aliases: ['sparse_categorical_accuracy'], id: VALUE.CATEGORICAL_ACCURACY, sparse: true },
   { name: 'sparseCategoricalCrossentropy', aliases: ['sparse_categorical_crossentropy'], id: VALUE.CCE, sparse: true },
-];
+] as const satisfies readonly MetricEntry[];
+/** A metric by its name or an alias. */
+export type MetricSpelling = (typeof METRICS)[number]['name'] | (typeof METRICS)[number]['aliases'][number];
 const METRIC_BY_NAME = new Map<string, MetricEntry>();
 for (const m of METRICS) for (const n of [m.name, ...m.aliases]) METRIC_BY_NAME.set(n, m);
 

@@ -18,21 +18,25 @@ interface ParamSpec { default: number; min?: number; max?: number; open?: 'min' 
 interface Entry {
   kind: Kind;
   className: string;
-  aliases: string[];
-  params: Record<string, ParamSpec | 'boolean'>;
+  aliases: readonly string[];
+  params: Readonly<Record<string, ParamSpec | 'boolean'>>;
 }
 
 const LR = (d: number): ParamSpec => ({ default: d, min: 0, open: 'min' });
 const UNIT: ParamSpec = { default: 0.9, min: 0, max: 1, open: 'max' };
-const ENTRIES: Entry[] = [
+const ENTRIES = [
   { kind: 'sgd', className: 'SGD', aliases: ['sgd', 'SGD'], params: { learningRate: LR(0.01), momentum: { default: 0, min: 0, max: 1 }, nesterov: 'boolean', weightDecay: { default: 0, min: 0 } } },
   { kind: 'adam', className: 'Adam', aliases: ['adam', 'Adam'], params: { learningRate: LR(0.001), beta1: UNIT, beta2: { ...UNIT, default: 0.999 }, epsilon: LR(1e-7), amsgrad: 'boolean', weightDecay: { default: 0, min: 0 } } },
   { kind: 'adamw', className: 'AdamW', aliases: ['adamw', 'AdamW', 'adam_w'], params: { learningRate: LR(0.001), beta1: UNIT, beta2: { ...UNIT, default: 0.999 }, epsilon: LR(1e-7), amsgrad: 'boolean', weightDecay: { default: 0.004, min: 0 } } },
   { kind: 'rmsprop', className: 'RMSprop', aliases: ['rmsprop', 'RMSprop', 'RMSProp'], params: { learningRate: LR(0.001), rho: UNIT, momentum: { default: 0, min: 0, max: 1 }, epsilon: LR(1e-7), centered: 'boolean', weightDecay: { default: 0, min: 0 } } },
   { kind: 'adagrad', className: 'Adagrad', aliases: ['adagrad', 'Adagrad'], params: { learningRate: LR(0.001), initialAccumulatorValue: { default: 0.1, min: 0 }, epsilon: LR(1e-7), weightDecay: { default: 0, min: 0 } } },
-];
-const BY_NAME = new Map<string, Entry>();
-for (const e of ENTRIES) for (const n of [e.className, ...e.aliases]) BY_NAME.set(n, e);
+] as const satisfies readonly Entry[];
+/** An optimizer by its Keras / TensorFlow.js name. */
+export type OptimizerSpelling = (typeof ENTRIES)[number]['className'] | (typeof ENTRIES)[number]['aliases'][number];
+/** Every optimizer spelling `compile` takes. */
+export const OPTIMIZER_SPELLINGS: readonly OptimizerSpelling[] = [...new Set(ENTRIES.flatMap((e) => [e.className, ...e.aliases]))];
+const ALL: readonly Entry[] = ENTRIES;const BY_NAME = new Map<string, Entry>();
+for (const e of ALL) for (const n of [e.className, ...e.aliases]) BY_NAME.set(n, e);
 
 /** Keras / tfjs config spellings of the parameters. */
 const SNAKE: Record<string, string> = {
@@ -49,7 +53,7 @@ export class Optimizer {
   readonly config: Readonly<Record<string, number | boolean>>;
 
   constructor(kind: Kind, config: OptimizerConfig = {}) {
-    const e = ENTRIES.find((x) => x.kind === kind)!;
+    const e = ALL.find((x) => x.kind === kind)!;
     const op = kind;
     if (!config || typeof config !== 'object' || Array.isArray(config)) throw new NNError(`${op}: expected a config object like {learningRate: 0.01}, got ${describeValue(config)}`);
     const out: Record<string, number | boolean> = {};
@@ -161,7 +165,7 @@ export const adagrad = factory('adagrad');
 
 export type OptimizerLike = string | Optimizer | { className: string; config?: OptimizerConfig };
 
-const KNOWN = ENTRIES.map((e) => `'${e.aliases[0]}'`).join(', ');
+const KNOWN = ALL.map((e) => `'${e.aliases[0]}'`).join(', ');
 
 export function getOptimizer(op: string, v: unknown): Optimizer {
   if (v === undefined) return new SGD();

@@ -341,8 +341,8 @@ const TFJS_METRIC: Record<string, string> = {
   categoricalCrossentropy: 'categorical_crossentropy', sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
 };
 
-const canonicalLoss = (n: string) => LOSSES.find((l) => l.name === n || l.aliases.includes(n))?.name;
-const canonicalMetric = (n: string) => METRICS.find((m) => m.name === n || m.aliases.includes(n))?.name;
+const canonicalLoss = (n: string) => LOSSES.find((l) => l.name === n || (l.aliases as readonly string[]).includes(n))?.name;
+const canonicalMetric = (n: string) => METRICS.find((m) => m.name === n || (m.aliases as readonly string[]).includes(n))?.name;
 
 const num = (c: Record<string, unknown>, k: string, d: number): number => (typeof c[k] === 'number' ? (c[k] as number) : d);
 
