@@ -1,15 +1,14 @@
 // Losses over [rows, len] (len = the last axis), one invocation per row, compensated sums.
-//   forward:    out[row] = per-sample loss (LOSS: 0 mse = mean (p-t)^2, 1 mae = mean |p-t|,
-//               2 halfSquaredError = sum (p-t)^2 / 2, 3 binaryCrossentropy (p clipped to
-//               [lo, hi]), 4 binaryCrossentropy from logits, 5 categoricalCrossentropy of
-//               probabilities p / sum(p) clipped to [lo, hi]); terms with t = 0 add nothing to
+//   forward:    out[row] = per-sample loss (LOSS: mse = mean (p-t)^2, mae = mean |p-t|,
+//               halfSquaredError = sum (p-t)^2 / 2, binaryCrossentropy (p clipped), from logits,
+//               categoricalCrossentropy of p / sum(p) clipped); terms with t = 0 add nothing to
 //               the cross-entropies; BCE targets outside [0, 1] give NaN.
-//   backward:   dp = scale * d(per-sample loss)/dp (clip derivative 1 inside [lo, hi], 0 outside)
+//   backward:   dp = scale * d(per-sample loss)/dp (clip derivative 1 inside the clip range, 0 outside)
 //   one_hot:    out[row, k] = k == labels[row]; a row whose label is not an integer in [0, len)
 //               is all NaN (so its loss is NaN)
 //   reduce_sum: out[group] = scale * sum of WG * PER inputs (fixed order: deterministic)
 // LOSS is a value id of lib/ids.wgsl (the semantics table, src/losses/table.ts).
-// Requires: lib/math.wgsl, lib/ids.wgsl.
+// Requires: lib/math.wgsl, lib/ids.wgsl, lib/loss_terms.wgsl.
 
 override LOSS: u32 = 0u;
 override WG: u32 = 64u;
@@ -21,8 +20,6 @@ struct Params {
   base_in: u32,
   base_out: u32,
   scale: f32,
-  lo: f32,
-  hi: f32,
 }
 
 @group(0) @binding(0) var<storage, read> pred: array<f32>;
@@ -36,72 +33,20 @@ fn bad_target(t: f32) -> bool {
   return m_is_nan(t) || t < 0.0 || t > 1.0;
 }
 
-// NaN stays NaN (the built-in clamp may turn it into lo)
-fn clip(p: f32) -> f32 {
-  return m_clip(p, params.lo, params.hi);
-}
-
-fn clip_slope(p: f32) -> f32 {
-  return select(0.0, 1.0, p >= params.lo && p <= params.hi);
-}
-
-// per-element term of the losses that are sums over the row
+// The element terms come from lib/loss_terms.wgsl; the op adds what the trainers check on the
+// host: a binary target outside [0, 1] (or NaN) makes the term NaN.
 fn term(p: f32, t: f32) -> f32 {
-  let d = p - t;
-  switch LOSS {
-    case VALUE_MSE: {
-      return d * d;
-    }
-    case VALUE_MAE: {
-      return abs(d);
-    }
-    case VALUE_HALF_SQUARED_ERROR: {
-      return 0.5 * (d * d);
-    }
-    case VALUE_BCE: {
-      if (bad_target(t) || m_is_nan(p)) {
-        return m_nan(0.0);
-      }
-      let c = clip(p);
-      return -(t * m_log(c) + (1.0 - t) * m_log1p(-c));
-    }
-    default: {
-      if (bad_target(t) || m_is_nan(p)) {
-        return m_nan(0.0);
-      }
-      // max(z, 0) - z t + log1p(exp(-|z|)), each part >= 0
-      let lin = select(p * (1.0 - t), -p * t, p < 0.0);
-      return lin + m_log1p(m_exp(-abs(p)));
-    }
+  if ((LOSS == VALUE_BCE || LOSS == VALUE_BCE_LOGITS) && (bad_target(t) || m_is_nan(p))) {
+    return m_nan(0.0);
   }
+  return loss_term(LOSS, p, t);
 }
 
 fn term_grad(p: f32, t: f32) -> f32 {
-  let d = p - t;
-  switch LOSS {
-    case VALUE_MSE: {
-      return 2.0 * d;
-    }
-    case VALUE_MAE: {
-      return sign(d);
-    }
-    case VALUE_HALF_SQUARED_ERROR: {
-      return d;
-    }
-    case VALUE_BCE: {
-      if (bad_target(t) || m_is_nan(p)) {
-        return m_nan(0.0);
-      }
-      let c = clip(p);
-      return clip_slope(p) * (c - t) / (c * (1.0 - c));
-    }
-    default: {
-      if (bad_target(t) || m_is_nan(p)) {
-        return m_nan(0.0);
-      }
-      return m_sigmoid(p) - t;
-    }
+  if ((LOSS == VALUE_BCE || LOSS == VALUE_BCE_LOGITS) && (bad_target(t) || m_is_nan(p))) {
+    return m_nan(0.0);
   }
+  return loss_term_grad(LOSS, p, t);
 }
 
 fn row_sum_p(start: u32, n: u32) -> f32 {
@@ -129,7 +74,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>,
       let t = tgt[start + k];
       let p = pred[start + k];
       if (t != 0.0 || m_is_nan(t) || m_is_nan(p)) {
-        acc = m_sum_add(acc, -t * m_log(clip(p / s)));
+        acc = m_sum_add(acc, -loss_cce_term(t, p / s));
       }
     }
   } else {
@@ -161,13 +106,13 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>,
     var acc = vec2<f32>(0.0);
     for (var k = 0u; k < n; k++) {
       let u = pred[start + k] / s;
-      acc = m_sum_add(acc, tgt[start + k] * clip_slope(u) * u / clip(u));
+      acc = m_sum_add(acc, loss_cce_share(tgt[start + k], u));
     }
     let a_sum = m_sum_value(acc);
     for (var k = 0u; k < n; k++) {
       let u = pred[start + k] / s;
       let t = tgt[start + k];
-      out[o + k] = params.scale * (a_sum - t * clip_slope(u) / clip(u)) / s;
+      out[o + k] = params.scale * loss_cce_grad(t, u, a_sum, s);
     }
     return;
   }

@@ -14,7 +14,7 @@
 // Loss, metrics and their gradients come from lib/losses.wgsl (the same Keras conventions as the
 // loss ops); layer codes and value ids are the named constants of lib/ids.wgsl.
 // logs stop reasons: 0 none, 1 loss below, 2 loss not finite, 3 a weight not finite.
-// Requires: lib/math.wgsl, lib/ids.wgsl, lib/losses.wgsl, lib/optimizers.wgsl, lib/custom_activation.wgsl.
+// Requires: lib/math.wgsl, lib/ids.wgsl, lib/loss_terms.wgsl, lib/losses.wgsl, lib/optimizers.wgsl, lib/custom_activation.wgsl.
 
 const SMALLP: u32 = 64u;
 const SMALLU: u32 = 32u;

@@ -4,31 +4,7 @@
 // the row: lv_pred(k), lv_target(k) read element k, lv_set_grad(k, g) stores a gradient element.
 // Plain sums in element order, products through m_mul (no driver may fuse them): the CPU twins
 // rowValue32 / rowGrad32 round the same way.
-// Requires: lib/math.wgsl, lib/ids.wgsl.
-
-const LOSS_LO: f32 = 1e-7;
-const LOSS_HI: f32 = 0.99999988079071044921875;  // float32(1 - 1e-7)
-
-fn loss_clip(p: f32) -> f32 {
-  if (m_is_nan(p)) { return p; }
-  return min(max(p, LOSS_LO), LOSS_HI);
-}
-
-fn loss_clip_slope(p: f32) -> f32 { return select(0.0, 1.0, p >= LOSS_LO && p <= LOSS_HI); }
-
-// Per-element term of the elementwise losses (the row value is their mean, or sum for HSE).
-fn loss_term(id: u32, p: f32, t: f32) -> f32 {
-  let d = p - t;
-  switch id {
-    case VALUE_MSE: { return m_mul(d, d); }
-    case VALUE_MAE: { return abs(d); }
-    case VALUE_HALF_SQUARED_ERROR: { return m_mul(d, d) * 0.5; }
-    default: {
-      let c = loss_clip(p);
-      return -(m_mul(t, m_log(c)) + m_mul(1.0 - t, m_log1p(-c)));
-    }
-  }
-}
+// Requires: lib/math.wgsl, lib/ids.wgsl, lib/loss_terms.wgsl.
 
 fn loss_row_value(id: u32, len: u32) -> f32 {
   var s = 0.0;
@@ -39,7 +15,7 @@ fn loss_row_value(id: u32, len: u32) -> f32 {
       for (var k = 0u; k < len; k++) {
         let t = lv_target(k);
         let p = lv_pred(k);
-        if (t != 0.0 || m_is_nan(p)) { s = s + m_mul(t, m_log(loss_clip(p / sum))); }
+        if (t != 0.0 || m_is_nan(p)) { s = s + loss_cce_term(t, p / sum); }
       }
       return -s;
     }
@@ -71,30 +47,10 @@ fn loss_row_grad(id: u32, len: u32, nb: f32) {
     var sum = 0.0;
     for (var k = 0u; k < len; k++) { sum = sum + lv_pred(k); }
     var a = 0.0;
-    for (var k = 0u; k < len; k++) {
-      let u = lv_pred(k) / sum;
-      a = a + m_mul(m_mul(lv_target(k), loss_clip_slope(u)), u) / loss_clip(u);
-    }
-    for (var k = 0u; k < len; k++) {
-      let u = lv_pred(k) / sum;
-      lv_set_grad(k, ((a - m_mul(lv_target(k), loss_clip_slope(u)) / loss_clip(u)) / sum) / nb);
-    }
+    for (var k = 0u; k < len; k++) { a = a + loss_cce_share(lv_target(k), lv_pred(k) / sum); }
+    for (var k = 0u; k < len; k++) { lv_set_grad(k, loss_cce_grad(lv_target(k), lv_pred(k) / sum, a, sum) / nb); }
     return;
   }
-  let fk = f32(len);
-  for (var k = 0u; k < len; k++) {
-    let p = lv_pred(k);
-    let t = lv_target(k);
-    var g = 0.0;
-    switch id {
-      case VALUE_MSE: { g = (2.0 * (p - t)) / fk; }
-      case VALUE_MAE: { g = sign(p - t) / fk; }
-      case VALUE_HALF_SQUARED_ERROR: { g = p - t; }
-      default: {
-        let c = loss_clip(p);
-        g = (m_mul(loss_clip_slope(p), c - t) / m_mul(c, 1.0 - c)) / fk;
-      }
-    }
-    lv_set_grad(k, g / nb);
-  }
+  let fk = select(f32(len), 1.0, id == VALUE_HALF_SQUARED_ERROR);
+  for (var k = 0u; k < len; k++) { lv_set_grad(k, (loss_term_grad(id, lv_pred(k), lv_target(k)) / fk) / nb); }
 }

@@ -4,7 +4,7 @@
  * number. `npm run gen:ids` writes the file; a test checks it is current.
  */
 import { BUILTIN_ACTIVATIONS, findActivation } from '../activations/table';
-import { VALUE } from '../losses/table';
+import { CLIP_HI, CLIP_LO, VALUE } from '../losses/table';
 import { OPT, OPT_FLAG } from '../model/optimizers';
 
 /** A softmax output layer (a row operation, not in the elementwise table): the trainers' code. */
@@ -33,6 +33,7 @@ export function idsWgsl(): string {
   for (const a of BUILTIN_ACTIVATIONS) lines.push(`const ACT_${constantCase(a.name)}: u32 = ${a.id}u;`);
   lines.push(`const ACT_SOFTMAX: u32 = ${ACT_SOFTMAX_ID}u;`, `const ACT_CUSTOM: u32 = ${ACT_CUSTOM_ID}u;`);
   for (const [k, v] of Object.entries(VALUE)) lines.push(`const VALUE_${k}: u32 = ${v}u;`);
+  lines.push(`const LOSS_LO: f32 = ${CLIP_LO.toPrecision(17)};  // Keras epsilon(), float32`, `const LOSS_HI: f32 = ${CLIP_HI.toPrecision(17)};  // float32(1 - epsilon())`);
   for (const [k, v] of Object.entries(OPT)) lines.push(`const OPT_${k}: u32 = ${v}u;`);
   for (const [k, v] of Object.entries(OPT_FLAG)) lines.push(`const OPT_FLAG_${k}: u32 = ${v}u;`);
   return lines.join('\n') + '\n';

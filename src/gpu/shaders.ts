@@ -7,6 +7,7 @@ import mathLib from '../../shaders/lib/math.wgsl?raw';
 import activationsLib from '../../shaders/lib/activations.wgsl?raw';
 import customActivationLib from '../../shaders/lib/custom_activation.wgsl?raw';
 import idsLib from '../../shaders/lib/ids.wgsl?raw';
+import lossTermsLib from '../../shaders/lib/loss_terms.wgsl?raw';
 import lossesLib from '../../shaders/lib/losses.wgsl?raw';
 import optimizersLib from '../../shaders/lib/optimizers.wgsl?raw';
 
@@ -19,6 +20,7 @@ export const MATH_LIB: ShaderFile = { file: 'lib/math.wgsl', code: mathLib };
 export const ACTIVATIONS_LIB: ShaderFile = { file: 'lib/activations.wgsl', code: activationsLib };
 /** Generated named ids (src/gpu/ids.ts): activation codes and loss / metric value ids. */
 export const IDS_LIB: ShaderFile = { file: 'lib/ids.wgsl', code: idsLib };
+export const LOSS_TERMS_LIB: ShaderFile = { file: 'lib/loss_terms.wgsl', code: lossTermsLib };
 export const LOSSES_LIB: ShaderFile = { file: 'lib/losses.wgsl', code: lossesLib };
 export const OPTIMIZERS_LIB: ShaderFile = { file: 'lib/optimizers.wgsl', code: optimizersLib };
 export const CUSTOM_ACTIVATION_STUB: ShaderFile = { file: 'lib/custom_activation.wgsl', code: customActivationLib };

@@ -5,16 +5,16 @@
  */
 import lossShader from '../../shaders/loss.wgsl?raw';
 import { NNError, formatShape } from '../errors';
-import { IDS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { IDS_LIB, LOSS_TERMS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import type { Tolerance } from '../ulp';
-import { CLIP_HI, CLIP_LO, VALUE, findLoss, rowGrad, rowValue, type LossEntry, type LossName, type ValueId } from '../losses/table';
+import { VALUE, findLoss, rowGrad, rowValue, type LossEntry, type LossName, type ValueId } from '../losses/table';
 import { RowMode, groupsPerBinding, recordRows, recordXentBoth, span, xentBothFits, xentFromLogitsCpu, xentFromLogitsGradCpu } from './softmax';
 
 const KERNEL: ShaderFile = { file: 'loss.wgsl', code: lossShader };
-const SHADERS = [MATH_LIB, IDS_LIB, KERNEL];
+const SHADERS = [MATH_LIB, IDS_LIB, LOSS_TERMS_LIB, KERNEL];
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -100,8 +100,6 @@ function lossParams(p: { rows: number; len: number; baseIn: number; baseOut: num
   u[2] = p.baseIn;
   u[3] = p.baseOut;
   f[4] = p.scale ?? 1;
-  f[5] = CLIP_LO;
-  f[6] = CLIP_HI;
   return new Uint8Array(buf);
 }
 

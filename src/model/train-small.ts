@@ -6,7 +6,7 @@
 import trainSmallShader from '../../shaders/train_small.wgsl?raw';
 import type { PipelineHandle, Scheduler } from '../gpu/scheduler';
 import { ACT } from '../gpu/ids';
-import { IDS_LIB, LOSSES_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
+import { IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
 import { adamAlpha, optUpdate32, OPT, type OptStep } from './optimizers';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
@@ -73,7 +73,7 @@ function stub(): ShaderFile {
 }
 
 export function trainSmallParts(custom: ShaderFile | null): ShaderFile[] {
-  return [MATH_LIB, IDS_LIB, LOSSES_LIB, OPTIMIZERS_LIB, custom ?? stub(), KERNEL];
+  return [MATH_LIB, IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, OPTIMIZERS_LIB, custom ?? stub(), KERNEL];
 }
 
 const memo = new WeakMap<Scheduler, Map<ShaderFile | null, Map<string, PipelineHandle>>>();
