@@ -47,9 +47,11 @@ interface FusedChunk extends Chunk {
 }
 
 interface FusedSnapshot extends Snapshot {
-  w: Tensor;
-  state: Tensor;
-  outputs: Float32Array | null;
+  /** The state before the chunk, its first epoch and learning rate: replayed up to `epoch` on adopt. */
+  e0: number;
+  lr: number;
+  w0: Tensor;
+  state0: Tensor;
 }
 
 const REASONS = [null, 'lossBelow', 'lossNotFinite', 'weightNotFinite'] as const;
@@ -112,29 +114,31 @@ export class FusedEngine implements Engine {
     return chunk;
   }
 
+  /** Keeps copies of the chunk's starting state; the epochs up to `epoch` are replayed only if the snapshot is adopted. */
   async capture(c: Chunk, epoch: number): Promise<Snapshot> {
     const fc = c as FusedChunk;
-    const { rt, spec } = this.s;
+    const { rt } = this.s;
     if (!fc.snap) throw new Error('fused engine: capture needs a chunk recorded with snapshots');
-    const w = copyOf(rt, fc.snap.w);
-    const state = copyOf(rt, fc.snap.state);
-    const perm = rt.zeros([this.s.n + 1]);
-    const p = this.params(fc.e0, epoch - fc.e0 + 1, fc.lr, null);
-    const logsT = trainChunk(rt, spec, this.s.x, this.s.y, w, state, perm, p);
-    perm.dispose();
-    const outputs = this.outputsOf(await logsT.read(), p);
-    logsT.dispose();
-    const snap: FusedSnapshot = { epoch, w, state, outputs, dispose: () => (w.dispose(), state.dispose()) };
+    const w0 = copyOf(rt, fc.snap.w);
+    const state0 = copyOf(rt, fc.snap.state);
+    const snap: FusedSnapshot = { epoch, e0: fc.e0, lr: fc.lr, w0, state0, dispose: () => (w0.dispose(), state0.dispose()) };
     return snap;
   }
 
-  adopt(snap: Snapshot, weightsOnly: boolean): void {
+  async adopt(snap: Snapshot, weightsOnly: boolean): Promise<void> {
     const f = snap as FusedSnapshot;
-    copyInto(this.s.rt, f.w, this.s.w);
-    if (!weightsOnly) {
-      copyInto(this.s.rt, f.state, this.s.state);
-      this.outputs = f.outputs;
-    }
+    const { rt, spec } = this.s;
+    const w = copyOf(rt, f.w0);
+    const state = copyOf(rt, f.state0);
+    const perm = rt.zeros([this.s.n + 1]);
+    const p = this.params(f.e0, f.epoch - f.e0 + 1, f.lr, null);
+    const logsT = trainChunk(rt, spec, this.s.x, this.s.y, w, state, perm, p);
+    copyInto(rt, w, this.s.w);
+    if (!weightsOnly) copyInto(rt, state, this.s.state);
+    [w, state, perm].forEach((t) => t.dispose());
+    const logs = await logsT.read();
+    logsT.dispose();
+    if (!weightsOnly) this.outputs = this.outputsOf(logs, p);
   }
 
   release(c: Chunk, consumed: boolean): void {

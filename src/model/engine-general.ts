@@ -159,7 +159,7 @@ export class GeneralEngine implements Engine {
     return snap;
   }
 
-  adopt(snap: Snapshot, weightsOnly: boolean): void {
+  async adopt(snap: Snapshot, weightsOnly: boolean): Promise<void> {
     const { rt } = this.s.net;
     const live = this.live();
     const np = this.s.params.length;

@@ -38,10 +38,10 @@ export interface Engine {
   readonly maxInFlight: number;
   /** Records `count` epochs from `e0` (absolute) at learning rate `lr`; snapshots if a rewind may follow. */
   record(e0: number, count: number, lr: number, snapshots: boolean, hooks: BatchHooks | null): Chunk;
-  /** The weights (and optimizer state) after `epoch` of chunk `c`, as a snapshot the caller owns. */
+  /** The weights (and optimizer state) after `epoch` of chunk `c`, as a snapshot the caller owns (cheap: it may be resolved only by `adopt`). */
   capture(c: Chunk, epoch: number): Promise<Snapshot>;
   /** Makes the live state that snapshot (weightsOnly: Keras restores no optimizer state). */
-  adopt(s: Snapshot, weightsOnly: boolean): void;
+  adopt(s: Snapshot, weightsOnly: boolean): Promise<void>;
   /** Frees a chunk; `consumed` when its logs were reported (its outputs are then the latest). */
   release(c: Chunk, consumed: boolean): void;
   /** Keeps the trained state in the model (after `epochs` epochs of training); frees the rest. */
@@ -197,7 +197,7 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
           // Later epochs may already have run: go back to this one.
           if (!below && epoch !== next - 1) {
             const s = await engine.capture(c, epoch);
-            engine.adopt(s, false);
+            await engine.adopt(s, false);
             s.dispose();
           }
           over = true;
@@ -214,7 +214,7 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
     history.stopped = stopped;
     await call('onTrainEnd', history.epoch.length ? lastLogs(history) : undefined);
     const best: Snapshot | null = restoreAtEnd;
-    if (best) engine.adopt(best, true);
+    if (best) await engine.adopt(best, true);
     await engine.commit(lastEpoch);
   } catch (e) {
     for (const c of queue.splice(0)) engine.release(c, false);
