@@ -48,7 +48,7 @@ export interface LossEntry {
 const CLIP = 'p clipped to [1e-7, 1 - 1e-7] (gradient 0 outside), NaN kept';
 export const LOSSES = [
   { name: 'mse', aliases: ['meanSquaredError', 'mean_squared_error', 'MSE', 'MeanSquaredError'], id: VALUE.MSE, logitsId: null, overRow: 'mean', targets: 'real', keras: 'mean over the last axis of (p - t)^2' },
-  { name: 'mae', aliases: ['meanAbsoluteError', 'mean_absolute_error', 'MAE', 'MeanAbsoluteError'], id: VALUE.MAE, logitsId: null, overRow: 'mean', targets: 'real', keras: "mean of |p - t|; gradient sign(p - t), 0 at p == t" },
+  { name: 'mae', aliases: ['meanAbsoluteError', 'mean_absolute_error', 'MAE', 'MeanAbsoluteError'], id: VALUE.MAE, logitsId: null, overRow: 'mean', targets: 'real', keras: "mean of |p - t|; gradient sign(p - t), 0 at p == t (Keras on TensorFlow; Keras on JAX gives -1/K: docs/keras-parity.md)" },
   { name: 'halfSquaredError', aliases: ['half_squared_error', 'HalfSquaredError'], id: VALUE.HALF_SQUARED_ERROR, logitsId: null, overRow: 'sum', targets: 'real', keras: "not in Keras: the seeds' E = sum (p - t)^2 / 2 per sample" },
   { name: 'binaryCrossentropy', aliases: ['binary_crossentropy', 'BinaryCrossentropy', 'bce', 'BCE'], id: VALUE.BCE, logitsId: VALUE.BCE_LOGITS, overRow: 'mean', targets: 'binary', keras: `mean of -(t log p + (1 - t) log(1 - p)), ${CLIP}; fromLogits: log-sigmoid form, no clip` },
   { name: 'categoricalCrossentropy', aliases: ['categorical_crossentropy', 'CategoricalCrossentropy', 'cce', 'CCE'], id: VALUE.CCE, logitsId: VALUE.CCE_LOGITS, overRow: 'sum', targets: 'real', keras: `-sum t log p after p is divided by its row sum, ${CLIP}; fromLogits: log-softmax form, no clip` },
