@@ -792,8 +792,10 @@ const report = (e: unknown) => {
   reportError(errorBox, e);
   running = false;
   setButtons();
-  if (gpuRun) drawProgress(gpuRun, gpuRun.diverged ? 'diverged' : 'failed');
-  else $('run-status').textContent = 'Not trained: see the message above.';
+  // A bad field stops Train before a run starts: the last run's status stays as it was.
+  if (e instanceof FieldError) $('run-status').textContent = `Not started: ${e.message}`;
+  else if (gpuRun) drawProgress(gpuRun, gpuRun.diverged ? 'diverged' : 'failed');
+  else $('run-status').textContent = 'Not trained: see the message below.';
   rendered();
 };
 $('train').addEventListener('click', () => go(false).catch(report));

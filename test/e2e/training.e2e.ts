@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { NET222_EXPECTED } from '../../examples/seeds';
-import { chartView, demo, inView, launch, openPage, screenshot, serveSite, waitForText, waitOrAlert, type OpenedPage, type Site } from './harness';
+import { chartView, demo, fieldError, inView, launch, openPage, screenshot, serveSite, waitForText, waitOrAlert, type OpenedPage, type Site } from './harness';
 
 interface TrainingState {
   example: string;
@@ -188,6 +188,18 @@ describe('training playground', () => {
     expect(new Set(ticks).size).toBe(ticks.length);
     for (const t of ticks) expect(t, `tick ${t}`).toMatch(/^(\d+(\.\d+)?|\d(\.\d)?e-?\d+)$/);
     for (const t of ticks) expect(t, `tick ${t}`).not.toMatch(/\.\d*0$/);
+  });
+
+  it('rejects an empty learning rate beside the field and does not start', async () => {
+    await chooseExample(p.page, 'y2x');
+    await setField(p.page, 'lr', '');
+    await p.page.click('#train');
+    const e = await fieldError(p.page, 'lr');
+    expect(e).toMatchObject({ invalid: true, visible: true, describedBy: true });
+    expect(e.message).toContain('empty');
+    expect(await p.page.evaluate(() => document.body.dataset.training)).not.toBe('1');
+    await waitForText(p.page, '#run-status', 'Not started');
+    await setField(p.page, 'lr', '0.01');
   });
 
   it('shows Train near the form on a phone-sized screen', async () => {
