@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --compare tfjs] [--soak] [--soak-ops N] [--quick] [--only <section>]
- * Sections: elementwise, reductions, dense, soak (soak runs only with --soak or --only soak).
+ * Sections: elementwise, reductions, dense, training, soak (soak runs only with --soak or --only soak).
  * Prints tables with ratios and goals; writes bench/results/latest.json.
  */
 import { create, globals } from 'webgpu';
@@ -8,13 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { errorText, newSection, type Ctx, type Flags, type SectionResult } from './context';
 import { formatSection, writeJson } from './report';
 
-const SECTIONS = ['elementwise', 'reductions', 'dense', 'soak'] as const;
+const SECTIONS = ['elementwise', 'reductions', 'dense', 'training', 'soak'] as const;
 type Section = (ctx: Ctx) => Promise<SectionResult>;
 /** Loaded on demand, after navigator.gpu is set. */
 const LOADERS: Record<(typeof SECTIONS)[number], () => Promise<Section>> = {
   elementwise: async () => (await import('./elementwise')).elementwise,
   reductions: async () => (await import('./reductions')).reductions,
   dense: async () => (await import('./dense')).dense,
+  training: async () => (await import('./training')).training,
   soak: async () => (await import('./soak')).soak,
 };
 

@@ -145,7 +145,8 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
   let chunk = o.adaptive ? Math.min(o.chunk, 4) : o.chunk;
   const t0 = Date.now();
   let tEpoch = t0;
-  let tResult = t0;
+  let tFirst = 0;
+  let epochsSince = 0;
   try {
     await call('onTrainBegin', {});
     let over = false;
@@ -162,11 +163,15 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
       if (!c) break;
       const r = await c.result;
       if (o.adaptive && !sync) {
-        // Pipelined chunks finish one after another: the gap between results is one chunk's work.
-        const now = Date.now();
-        const perEpoch = Math.max(0.01, (now - tResult) / c.count);
-        tResult = now;
-        chunk = Math.max(1, Math.min(4 * chunk, Math.round(TARGET_MS / perEpoch)));
+        // Throughput since the first result (which carries the compile): results that arrive
+        // bunched together do not make an epoch look free.
+        const now = performance.now();
+        if (tFirst === 0) tFirst = now;
+        else {
+          epochsSince += c.count;
+          const perEpoch = Math.max(0.001, (now - tFirst) / epochsSince);
+          chunk = Math.max(1, Math.min(2 * chunk, Math.round(TARGET_MS / perEpoch)));
+        }
       }
       for (let t = 0; t < r.logs.length; t++) {
         const epoch = c.e0 + t;
