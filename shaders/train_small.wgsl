@@ -638,3 +638,15 @@ fn scale_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   }
   logs[i] = xs[i] * sample_w[i / params.n];
 }
+
+// The per-op engine's weight guard: logs[params.slot] = 1 when any of xs[0 .. n) is NaN or infinite.
+@compute @workgroup_size(64)
+fn check_finite(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= params.n) {
+    return;
+  }
+  if (!m_is_finite(xs[i])) {
+    logs[params.slot] = 1.0;
+  }
+}

@@ -112,6 +112,18 @@ describe('training semantics', () => {
     }
   });
 
+  it('a weight that overflows in the last update (the loss still finite) is caught on every engine and backend', async () => {
+    for (const rt of [gpu, cpu]) {
+      for (const engine of ENGINES) {
+        const m = new Sequential([Input({ shape: [2] }), Dense({ units: 1, kernelInitializer: 'ones' })], { runtime: rt });
+        m.compile({ optimizer: sgd({ learningRate: 1e37 }), loss: 'mse' });
+        const before = await m.getWeights();
+        await expect(m.fit([[100, 100]], [[0]], { epochs: 1, batchSize: 1, engine })).rejects.toThrow(/fit: a weight became NaN or infinite \(the loss was 40000\) at epoch 0; training stopped and the weights were restored/);
+        expect(await m.getWeights()).toEqual(before);
+      }
+    }
+  });
+
   it('the generic fused pipeline (first use) and the specialised one (compiled after) train bit for bit alike', async () => {
     const rt = await createRuntime();
     try {

@@ -12,7 +12,7 @@ import { copyInto, copyOf } from './copies';
 import type { BatchHooks, Chunk, ChunkResult, Engine, EpochLogs, Snapshot } from './fit-loop';
 import { adamAlpha, OPT, type Optimizer } from './optimizers';
 import { shuffledRows } from './random';
-import { batchMetrics, putRows, scatterRows, type GeneralNet, type Rows } from './train-general';
+import { batchMetrics, flagNonFinite, putRows, scatterRows, type GeneralNet, type Rows } from './train-general';
 
 const fr = Math.fround;
 
@@ -105,7 +105,8 @@ export class GeneralEngine implements Engine {
     const { rt } = this.s.net;
     const { x, y } = this.s;
     const n = x.n;
-    const logsT = rt.zeros([count * this.stride]);
+    // per epoch: loss and metric sums, then (after them all) a flag per epoch: a weight not finite
+    const logsT = rt.zeros([count * this.stride + count]);
     const vlogsT = this.s.val ? rt.zeros([count * this.stride]) : null;
     const chunk: GeneralChunk = { e0, count, snaps: [], result: Promise.resolve({ logs: [], stop: null }) };
     const run = async (): Promise<ChunkResult> => {
@@ -127,6 +128,7 @@ export class GeneralEngine implements Engine {
           }
         }
         permT?.dispose();
+        for (const i of this.trainable) flagNonFinite(rt, this.s.params[i], logsT, count * this.stride + t);
         if (vlogsT) this.evaluateInto(vlogsT, t);
         chunk.snaps.push(snapshots ? this.live().map((p) => copyOf(rt, p)) : null);
       }
@@ -140,8 +142,10 @@ export class GeneralEngine implements Engine {
         const m = mean(logs, n);
         out.push({ loss: m[0], metrics: m.slice(1), val: vlogs ? mean(vlogs, this.s.val!.x.n) : null });
       }
-      const bad = out.findIndex((e) => !Number.isFinite(e.loss));
-      if (bad >= 0) return { logs: out.slice(0, bad + 1), stop: { epoch: e0 + bad, reason: 'lossNotFinite' } };
+      for (let t = 0; t < count; t++) {
+        if (!Number.isFinite(out[t].loss)) return { logs: out.slice(0, t + 1), stop: { epoch: e0 + t, reason: 'lossNotFinite' } };
+        if (logs[count * this.stride + t] !== 0) return { logs: out.slice(0, t + 1), stop: { epoch: e0 + t, reason: 'weightNotFinite' } };
+      }
       return { logs: out, stop: null };
     };
     chunk.result = run();

@@ -167,6 +167,24 @@ export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: T
   });
 }
 
+/** flags[slot] = 1 when any element of t is NaN or infinite (the per-op engine's weight guard). */
+export function flagNonFinite(rt: Runtime, t: Tensor, flags: Tensor, slot: number): void {
+  const label = `train_small.check_finite [${t.size}]`;
+  rt.run({
+    op: label,
+    inputs: [t],
+    outputs: [],
+    writes: [flags],
+    gpu: (s, [tg], [fg]) => {
+      const pipeline = tsPipeline(s, null, 'check_finite', {});
+      s.dispatch({ label, pipeline, bindings: [{ binding: 0, buffer: tg.buffer }, { binding: 5, buffer: fg.buffer }], uniform: trainUniform({ n: t.size, slot }), uniformBinding: 7, workgroups: Math.ceil(t.size / WG) });
+    },
+    cpu: ([ts], [fs]) => {
+      if (!ts.every(Number.isFinite)) fs[slot] = 1;
+    },
+  });
+}
+
 /** x [nb, cols] with each row times its sample weight sw [nb]: a new tensor. */
 export function scaleRows(rt: Runtime, x: Tensor, sw: Tensor): Tensor {
   const [nb, cols] = x.shape;
