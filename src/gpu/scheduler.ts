@@ -142,6 +142,8 @@ export class Scheduler {
   private readonly plans = new Map<(s: Scheduler) => unknown, unknown>();
   lostError: DeviceLostError | null = null;
   dispatchCount = 0;
+  /** Pipelines compiled on the caller's path (pipelineAsync's background compiles not counted). */
+  compileCount = 0;
   submitCount = 0;
 
   constructor(
@@ -220,6 +222,7 @@ export class Scheduler {
     }
     const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
     const mod = this.moduleFor(parts, shader);
+    this.compileCount++;
     this.device.pushErrorScope('validation');
     const pipeline = this.device.createComputePipeline({
       layout: 'auto',
