@@ -245,6 +245,7 @@ describe('callbacks and fit options', () => {
   it('unknown options and callback keys are errors that list the valid ones', async () => {
     const m = net(gpu, 'sgd');
     await expect(m.fit(X, Y, { epoch: 5 } as never)).rejects.toThrow(/fit: unknown option 'epoch' \(known: epochs, batchSize/);
+    expect(() => m.compile({ loss: 'mse', optimiser: 'adam' } as never)).toThrow(/compile: unknown option 'optimiser' \(known: optimizer, loss, metrics\)/);
     await expect(m.fit(X, Y, { callbacks: { onEpochEnds: () => undefined } as never })).rejects.toThrow(/callbacks has unknown key 'onEpochEnds' \(known: onTrainBegin/);
     await expect(m.fit(X, Y, { verbose: 3 as never })).rejects.toThrow(/verbose must be 0, 1 or 2, got 3/);
     await expect(m.fit(X, Y, { epochs: 3, initialEpoch: 3 })).rejects.toThrow(/initialEpoch must be an integer in \[0, epochs\)/);

@@ -194,6 +194,9 @@ export class Sequential {
   compile<L extends string, M extends string = never, O extends string = never>(args: CompileArgs<L, M, O>): void {
     const op = 'compile';
     if (!args || typeof args !== 'object' || Array.isArray(args)) invalid(op, 'the arguments', "an object like {optimizer: 'sgd', loss: 'mse', metrics: ['mae']}", args);
+    for (const k of Object.keys(args)) {
+      if (!['optimizer', 'loss', 'metrics'].includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: optimizer, loss, metrics)`);
+    }
     if (this.layers.length === 0) throw new NNError(`${op}: the model has no layers`);
     const optimizer = getOptimizer(op, args.optimizer);
     const loss = findLoss(op, args.loss);
