@@ -5,7 +5,7 @@
  * diagram, the gradient norms, the weights and the predictions update live; stop/resume; the
  * same run on the CPU path; settings in the address; CSV and PNG downloads.
  */
-import { Dense, Sequential, setSeed, sgd, type NestedArray, type Runtime } from '../../src/index';
+import { Dense, Sequential, adagrad, adam, adamw, rmsprop, setSeed, sgd, type NestedArray, type Runtime } from '../../src/index';
 import { Chart, DARK, chartState, line, linearAxis, logAxis, makeChart, markers, points, xyOptions, type XY } from './charts';
 import { $, $input, FieldError, clearErrors, el, fmt, nextFrame, readNumber, rendered, renderQueue, reportError, showWhere, startPage } from './common';
 import { DATASETS, generate, type DatasetPreset, type DataSettings } from './datasets';
@@ -35,6 +35,8 @@ interface Config {
   layers: LayerSpec[];
   loss: string;
   metric: string;
+  /** sgd, adam, adamw, rmsprop or adagrad (one for the whole network: the model API has one optimizer per model). */
+  optimizer: string;
   lr: number;
   momentum: number;
   epochs: number;
@@ -100,7 +102,8 @@ function json(v: unknown): string {
 const sel = (id: string) => $(id) as HTMLSelectElement;
 const area = (id: string) => $(id) as HTMLTextAreaElement;
 
-function setTraining(t: { loss: string; metric: string; lr: number; momentum: number; epochs: number; batchSize: number; stopBelow?: number }): void {
+function setTraining(t: { loss: string; metric: string; optimizer?: string; lr: number; momentum: number; epochs: number; batchSize: number; stopBelow?: number }): void {
+  sel('optimizer').value = t.optimizer ?? 'sgd';
   sel('loss').value = t.loss;
   sel('metric').value = t.metric;
   $input('lr').value = String(t.lr);
@@ -220,9 +223,10 @@ function readConfig(): Config {
   const stopBelow = readNumber($input('stop-below'), 'stop when the loss is below', { optional: true });
   const loss = sel('loss').value;
   const metric = sel('metric').value;
+  const optimizer = sel('optimizer').value;
   const outUnits = layers[layers.length - 1].units;
   const d = datasetOf(exampleSelect.value);
-  const base = { inputs, layers, loss, metric, lr, momentum, epochs, batchSize, stopBelow };
+  const base = { inputs, layers, loss, metric, optimizer, lr, momentum, epochs, batchSize, stopBelow };
   if (d) {
     if (outUnits !== 1) throw new FieldError($(`layer-${layers.length - 1}-units`), `layer ${layers.length}: units: this dataset has one output, so the last layer needs 1 unit`);
     const settings = readGenerator(d.id);
@@ -259,7 +263,13 @@ function buildModel(r: Runtime, c: Config): Sequential {
     c.layers.map((l, i) => Dense({ units: l.units, activation: l.activation, ...(i === 0 ? { inputShape: [c.inputs] } : {}) })),
     { runtime: r },
   );
-  model.compile({ optimizer: sgd({ learningRate: c.lr, momentum: c.momentum }), loss: c.loss, metrics: c.metric ? [c.metric] : [] });
+  const optimizer =
+    c.optimizer === 'adam' ? adam({ learningRate: c.lr })
+    : c.optimizer === 'adamw' ? adamw({ learningRate: c.lr })
+    : c.optimizer === 'rmsprop' ? rmsprop({ learningRate: c.lr, momentum: c.momentum })
+    : c.optimizer === 'adagrad' ? adagrad({ learningRate: c.lr })
+    : sgd({ learningRate: c.lr, momentum: c.momentum });
+  model.compile({ optimizer, loss: c.loss, metrics: c.metric ? [c.metric] : [] });
   model.build();
   if (c.weights) model.setWeights(c.weights);
   return model;
@@ -644,6 +654,7 @@ function publish(run: Run, drawn: Drawn | null): void {
     yLastForward: run.yLastForward,
     gpuMs: run.ms,
     wallMs: run.wallMs,
+    optimizer: run.config.optimizer,
     heatmapVsPredict,
     lr: run.config.lr,
     layers: run.config.layers,
@@ -683,6 +694,9 @@ async function go(resume: boolean): Promise<void> {
   const wall0 = performance.now();
   const wallBefore = run.wallMs;
   let chartsAt = 0;
+  let done = false;
+  // The settings stay locked until the last drawing is done, so that a new run cannot start
+  // while this one is still drawing.
   try {
     await train(run, () => stopRequested, async () => {
       lastDrawn = await drawViews(run.config, run.model, run);
@@ -698,32 +712,34 @@ async function go(resume: boolean): Promise<void> {
       rendered();
       await nextFrame();
     });
+    ($('stop') as HTMLButtonElement).disabled = true;
+    const lastAt = Math.max(run.gradNorms.at(-1)?.epoch ?? -1, run.testLoss.at(-1)?.x ?? -1);
+    const measured = lastAt === run.epochsDone - 1;
+    lastDrawn = await drawViews(run.config, run.model, measured || run.epochsDone === 0 ? null : run);
+    if (lastDrawn.heatmap) {
+      // The heatmap comes from `dense` layer by layer; check it against predict over the same grid.
+      const p = await rowsOf(await run.model.predict(gridFor(run.config.extent!, HEAT_G)));
+      heatmapVsPredict = p.reduce((m, r, i) => Math.max(m, Math.abs(r[0] - lastDrawn!.heatmap![i])), 0);
+    }
+    drawLoss(run);
+    drawGradients(run);
+    run.wallMs = wallBefore + performance.now() - wall0;
+    drawProgress(run, finishState(run));
+    if (run.finished) {
+      comparisons.length = 0;
+      comparisons.push({ path: `${onGpu ? 'GPU (WebGPU)' : 'CPU path (no WebGPU)'}, live run: time in fit() only (${run.calls} calls; ${run.wallMs.toFixed(0)} ms with drawing)`, epochs: run.epochsDone, ms: run.ms, loss: run.loss[run.loss.length - 1], diff: null });
+      drawComparison();
+    }
+    showWhere(`${run.epochsDone} epochs in ${run.calls} fit() call(s)`, onGpu ? run.ms : null, onGpu ? null : run.ms);
+    done = true;
   } finally {
     running = false;
     setButtons();
   }
-  const lastAt = Math.max(run.gradNorms.at(-1)?.epoch ?? -1, run.testLoss.at(-1)?.x ?? -1);
-  const measured = lastAt === run.epochsDone - 1;
-  lastDrawn = await drawViews(run.config, run.model, measured || run.epochsDone === 0 ? null : run);
-  if (lastDrawn.heatmap) {
-    // The heatmap comes from `dense` layer by layer; check it against predict over the same grid.
-    const p = await rowsOf(await run.model.predict(gridFor(run.config.extent!, HEAT_G)));
-    heatmapVsPredict = p.reduce((m, r, i) => Math.max(m, Math.abs(r[0] - lastDrawn!.heatmap![i])), 0);
+  if (done) {
+    publish(run, lastDrawn);
+    rendered();
   }
-  drawLoss(run);
-  drawGradients(run);
-  run.wallMs = wallBefore + performance.now() - wall0;
-  const state = finishState(run);
-  drawProgress(run, state);
-  setButtons();
-  if (run.finished) {
-    comparisons.length = 0;
-    comparisons.push({ path: `${onGpu ? 'GPU (WebGPU)' : 'CPU path (no WebGPU)'}, live run: time in fit() only (${run.calls} calls; ${run.wallMs.toFixed(0)} ms with drawing)`, epochs: run.epochsDone, ms: run.ms, loss: run.loss[run.loss.length - 1], diff: null });
-    drawComparison();
-  }
-  showWhere(`${run.epochsDone} epochs in ${run.calls} fit() call(s)`, onGpu ? run.ms : null, onGpu ? null : run.ms);
-  publish(run, lastDrawn);
-  rendered();
 }
 
 function flatWeights(w: NestedArray[]): number[] {
@@ -972,6 +988,7 @@ function urlState(): URLSearchParams {
   q.set('net', layerValues().map((l) => `${l.units}${l.activation}`).join('-'));
   q.set('loss', sel('loss').value);
   q.set('metric', sel('metric').value);
+  q.set('opt', sel('optimizer').value);
   q.set('lr', $input('lr').value);
   q.set('mom', $input('momentum').value);
   q.set('ep', $input('epochs').value);
@@ -1010,7 +1027,7 @@ function loadUrl(): boolean {
     const layers = net.split('-').map((s) => /^(\d+)([A-Za-z]+)$/.exec(s)).filter((m): m is RegExpExecArray => !!m && ACTIVATIONS.includes(m[2]));
     if (layers.length) setLayers(layers.map((m) => ({ units: Number(m[1]), activation: m[2] })));
   }
-  for (const [key, id] of [['loss', 'loss'], ['metric', 'metric']] as const) {
+  for (const [key, id] of [['loss', 'loss'], ['metric', 'metric'], ['opt', 'optimizer']] as const) {
     const v = q.get(key);
     if (v !== null && Array.from(sel(id).options).some((o) => o.value === v)) sel(id).value = v;
   }

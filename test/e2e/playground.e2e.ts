@@ -41,7 +41,12 @@ function state(page: Page): Promise<PlayState> {
 async function trainAndWatch(page: Page, name: string): Promise<PlayState> {
   await page.click('#train');
   // Frames arrive during training: the frame count moves while body[data-training] is set.
-  await page.waitForFunction(() => document.body.dataset.training === '1' && (window.__demo.frames as number[]).length >= 2, null, { timeout: 120_000 });
+  await page
+    .waitForFunction(() => document.body.dataset.training === '1' && (window.__demo.frames as number[]).length >= 2, null, { timeout: 120_000 })
+    .catch(async (e) => {
+      const seen = await page.evaluate(() => ({ training: document.body.dataset.training, frames: (window.__demo.frames as number[]).length, status: window.__demo.status, error: document.getElementById('error')?.textContent }));
+      throw new Error(`e2e: no frames while training ${name}: ${JSON.stringify(seen)} (${(e as Error).message})`);
+    });
   await waitOrAlert(page, FINISHED, 170_000);
   const frames = await page.evaluate(() => window.__demo.frames as number[]);
   const gaps = frames.slice(1).map((t, i) => t - frames[i]).sort((a, b) => a - b);
@@ -146,6 +151,24 @@ describe('playground', () => {
     expect(weights.length - 1).toBe(s.weights.flat(2).length);
     const png = await save('#export-png');
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+
+  it('trains with the optimizer chosen (Adam here)', async () => {
+    await p.page.selectOption('#example', 'circles');
+    await p.page.selectOption('#optimizer', 'adam');
+    await p.page.fill('#lr', '0.01');
+    await p.page.dispatchEvent('#lr', 'change');
+    await p.page.fill('#epochs', '100');
+    await p.page.dispatchEvent('#epochs', 'change');
+    await p.page.click('#train');
+    await waitOrAlert(p.page, FINISHED, 170_000);
+    const s = await p.page.evaluate(() => {
+      const t = window.__demo.training as { optimizer: string; loss: number[]; testMetric: { y: number }[] };
+      return { optimizer: t.optimizer, first: t.loss[0], last: t.loss[t.loss.length - 1], acc: t.testMetric[t.testMetric.length - 1].y };
+    });
+    expect(s.optimizer).toBe('adam');
+    expect(s.last).toBeLessThan(s.first / 2);
+    expect(await p.page.evaluate(() => location.hash)).toContain('opt=adam');
   });
 
   it('keeps its settings in the address: a link opens the same problem and network', async () => {
