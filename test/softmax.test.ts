@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, NNError, type Runtime, type Tensor } from '../src/index';
 import { expectUlp, ulpReport } from './util/compare';
 import { LANE_ROW, longPlan, rowPlan } from '../src/kernels/softmax';
-import type { KernelTuning } from '../src/gpu/profile';
+import type { DeviceProfile, KernelTuning } from '../src/gpu/profile';
 
 /** Seeded uniform [0, 1): a failing seed is a bug report. */
 function rng(seed: number): () => number {
@@ -59,11 +59,12 @@ const read = (t: Tensor) => t.read();
 
 /**
  * Runs `f` on a runtime whose row plan is pinned (its own device): `subgroups: false` forces the
- * workgroup-memory reductions, `tuning` fixes choices the plan would make; the shared one otherwise.
+ * workgroup-memory reductions, `profile` replaces other device facts, `tuning` fixes choices the
+ * plan would make; the shared runtime otherwise.
  */
-async function pinned<T>(opts: { subgroups?: boolean; tuning?: KernelTuning }, f: (r: Runtime) => Promise<T>): Promise<T> {
-  if (opts.subgroups !== false && !opts.tuning) return f(rt);
-  const r = await createRuntime({ profile: opts.subgroups === false ? { subgroupSize: 0 } : {}, tuning: opts.tuning });
+async function pinned<T>(opts: { subgroups?: boolean; tuning?: KernelTuning; profile?: Partial<DeviceProfile> }, f: (r: Runtime) => Promise<T>): Promise<T> {
+  if (opts.subgroups !== false && !opts.tuning && !opts.profile) return f(rt);
+  const r = await createRuntime({ profile: { ...opts.profile, ...(opts.subgroups === false ? { subgroupSize: 0 } : {}) }, tuning: opts.tuning });
   try {
     return await f(r);
   } finally {
@@ -320,6 +321,37 @@ describe('softmax: long rows (rows_long; long_stats + long_write) with subgroup 
       small.dispose();
     }
   }, 60000);
+});
+
+describe("softmax: a GPU profile's plans, run here", () => {
+  // On a CPU adapter the plan for GPUs (8 register slots per lane, 64 lanes or the subgroup,
+  // 256-lane rows from 2048 elements) never runs by itself; the profile override makes it.
+  for (const subgroups of [true, false]) {
+    it(`${subgroups ? 'subgroups' : 'workgroup memory'}: 4 ULP forward, gradients and cross-entropy match the CPU path`, async () => {
+      await pinned({ subgroups, profile: { software: false } }, async (rt) => {
+        const plan = rowPlan(rt.scheduler!);
+        expect(plan.kmax).toBe(8);
+        if (!subgroups) expect(plan.WG).toBe(64);
+        for (const len of [17, 300, 2048, 2049, 3000, 9000]) {
+          const rows = 5;
+          const x = randomLogits(rows * len, len * 5 + 3);
+          const t = new Float32Array(rows * len);
+          for (let r = 0; r < rows; r++) t[r * len + ((r * 13) % len)] = 1;
+          for (const log of [false, true]) {
+            const y = await read(log ? rt.logSoftmax(rt.tensor(x, [rows, len])) : rt.softmax(rt.tensor(x, [rows, len])));
+            expectUlp(`GPU plan ${log ? 'logSoftmax' : 'softmax'} [${rows}, ${len}]`, y, refSoftmax(x, len, log), 4);
+          }
+          const opts = { fromLogits: true, reduction: 'none' as const };
+          const [loss, grad] = await Promise.all([rt, cpu].map(async (r) => {
+            const b = r.lossAndGrad('categoricalCrossentropy', r.tensor(x, [rows, len]), r.tensor(t, [rows, len]), opts);
+            return [await read(b.loss), await read(b.grad)];
+          })).then(([g, c]) => [[g[0], c[0]], [g[1], c[1]]]);
+          for (let i = 0; i < loss[0].length; i++) expect(Math.abs(loss[0][i] - loss[1][i]), `loss [${len}] row ${i}`).toBeLessThanOrEqual(1e-6 * Math.abs(loss[1][i]) + 1e-7);
+          for (let i = 0; i < grad[0].length; i++) expect(Math.abs(grad[0][i] - grad[1][i]), `grad [${len}] ${i}`).toBeLessThanOrEqual(1e-5 * Math.abs(grad[1][i]) + 1e-7);
+        }
+      });
+    }, 300000);
+  }
 });
 
 describe('softmax: named edge cases', () => {
