@@ -222,7 +222,9 @@ export function trackLastControl(): void {
       type,
       (e) => {
         const t = e.target as HTMLElement | null;
-        if (t && t.matches?.('input, select, textarea, button')) lastControl = t;
+        // A click on a button's inner <span> counts as the button.
+        const control = t?.closest?.('input, select, textarea, button') as HTMLElement | null;
+        if (control) lastControl = control;
         else if (type === 'submit' && t instanceof HTMLFormElement) lastControl = (e as SubmitEvent).submitter ?? t;
       },
       true,

@@ -160,6 +160,8 @@ describe('training playground', () => {
     expect(err).toContain('diverged');
     expect(err).not.toContain('restored');
     expect(await inView(p.page, '#error')).toBe(true);
+    // Beside the Train button that started the run, not beside the field edited last.
+    expect(await p.page.evaluate(() => !!document.getElementById('error')!.closest('.run-panel'))).toBe(true);
     // The right (metric) axis: inside the canvas, with distinct tick labels.
     const c = await chartView(p.page, 'loss');
     const y2 = c.scales.y2;
