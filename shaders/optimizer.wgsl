@@ -24,5 +24,5 @@ fn update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   if (i >= params.n) {
     return;
   }
-  param[i] = opt_update(params.opt, params.alpha, i, param[i], grad[i]);
+  param[i] = opt_update(params.opt, params.opt.kind, params.alpha, i, param[i], grad[i]);
 }

@@ -495,12 +495,11 @@ fn train() {
         backward(row, nb);
       }
       iter = iter + 1u;
-      var o = params.opt;
       // Specialised pipelines bake the kind in, so the unrolled loop holds one update rule.
-      if (!GENERIC && OPT_KIND != OPT_ANY) { o.kind = OPT_KIND; }
+      let kind = select(params.opt.kind, OPT_KIND, !GENERIC && OPT_KIND != OPT_ANY);
       var alpha = 0.0;
-      if (o.kind == OPT_ADAM) { alpha = opt_alpha(o, f32(iter)); }
-      for (var p = 0u; p < P; p++) { w_set(p, opt_update(o, alpha, p, w_get(p), g_get(p))); }
+      if (kind == OPT_ADAM) { alpha = opt_alpha(params.opt, f32(iter)); }
+      for (var p = 0u; p < P; p++) { w_set(p, opt_update(params.opt, kind, alpha, p, w_get(p), g_get(p))); }
     }
     let loss = lsum / f32(n);
     logs[3u + t * stride] = loss;

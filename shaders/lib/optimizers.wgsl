@@ -28,10 +28,11 @@ fn opt_alpha(o: OptStep, t: f32) -> f32 {
   return m_mul(o.lr, sqrt(1.0 - b2p)) / (1.0 - b1p);
 }
 
-fn opt_update(o: OptStep, alpha: f32, p: u32, w0: f32, g: f32) -> f32 {
+// `kind` is o.kind, or a constant the caller bakes in (the switch then folds away).
+fn opt_update(o: OptStep, kind: u32, alpha: f32, p: u32, w0: f32, g: f32) -> f32 {
   var w = w0;
   if (o.wd != 0.0) { w = w - m_mul(m_mul(w, o.wd), o.lr); }
-  switch o.kind {
+  switch kind {
     case OPT_SGD: {
       if (o.momentum == 0.0) { return w - m_mul(g, o.lr); }
       let m = m_mul(opt_get(0u, p), o.momentum) - m_mul(g, o.lr);

@@ -7,7 +7,7 @@
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { copyInto, copyOf } from './copies';
-import type { BatchHooks, Chunk, ChunkResult, Engine, EpochLogs, Snapshot } from './fit-loop';
+import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
 import type { Optimizer } from './optimizers';
 import { evaluateFused, specialise, trainChunk, type NetSpec, type TrainChunk } from './train-small';
 
@@ -55,6 +55,7 @@ interface FusedSnapshot extends Snapshot {
 }
 
 const REASONS = [null, 'lossBelow', 'lossNotFinite', 'weightNotFinite'] as const;
+const EMPTY: ChunkResult = { count: 0, logs: new Float32Array(0), base: 0, stride: 1, val: null, valBase: 0, valStride: 0, stop: null };
 
 export class FusedEngine implements Engine {
   readonly maxInFlight = 8;
@@ -94,19 +95,13 @@ export class FusedEngine implements Engine {
     rt.scheduler?.flush();
     const logs = readAndFree(logsT);
     const vals = vt ? readAndFree(vt) : null;
-    const chunk: FusedChunk = { e0, count, lr, snap, outputs: null, result: Promise.resolve({ logs: [], stop: null }) };
+    const chunk: FusedChunk = { e0, count, lr, snap, outputs: null, result: Promise.resolve(EMPTY) };
     const result = (async (): Promise<ChunkResult> => {
       const l = await logs;
       chunk.outputs = this.outputsOf(l, p);
-      const v = vals ? Array.from(await vals) : null;
-      const done = l[0];
-      const out: EpochLogs[] = [];
-      for (let t = 0; t < done; t++) {
-        const o = 3 + t * this.stride;
-        out.push({ loss: l[o], metrics: Array.from(l.subarray(o + 1, o + this.stride)), val: v });
-      }
+      const v = vals ? await vals : null;
       const reason = REASONS[l[1]] ?? null;
-      return { logs: out, stop: reason ? { epoch: l[2], reason } : null };
+      return { count: l[0], logs: l, base: 3, stride: this.stride, val: v, valBase: 0, valStride: 0, stop: reason ? { epoch: l[2], reason } : null };
     })();
     chunk.result = result;
     // A chunk dropped after an earlier failure is never awaited: its rejection is expected.

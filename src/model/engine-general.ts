@@ -9,7 +9,7 @@ import { optimizerStep } from '../kernels/optimizer';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { copyInto, copyOf } from './copies';
-import type { BatchHooks, Chunk, ChunkResult, Engine, EpochLogs, Snapshot } from './fit-loop';
+import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
 import { adamAlpha, OPT, type Optimizer } from './optimizers';
 import { shuffledRows } from './random';
 import { batchMetrics, flagNonFinite, putRows, scatterRows, type GeneralNet, type Rows } from './train-general';
@@ -108,7 +108,7 @@ export class GeneralEngine implements Engine {
     // per epoch: loss and metric sums, then (after them all) a flag per epoch: a weight not finite
     const logsT = rt.zeros([count * this.stride + count]);
     const vlogsT = this.s.val ? rt.zeros([count * this.stride]) : null;
-    const chunk: GeneralChunk = { e0, count, snaps: [], result: Promise.resolve({ logs: [], stop: null }) };
+    const chunk: GeneralChunk = { e0, count, snaps: [], result: Promise.resolve({ count: 0, logs: new Float32Array(0), base: 0, stride: 1, val: null, valBase: 0, valStride: 0, stop: null }) };
     const run = async (): Promise<ChunkResult> => {
       for (let t = 0; t < count; t++) {
         const e = e0 + t;
@@ -135,18 +135,15 @@ export class GeneralEngine implements Engine {
       rt.scheduler?.flush();
       const logs = await readAndFree(logsT);
       const vlogs = vlogsT ? await readAndFree(vlogsT) : null;
-      const out: EpochLogs[] = [];
+      // sums to means, in place (float32, as the fused kernel divides)
+      for (let i = 0; i < count * this.stride; i++) logs[i] = fr(logs[i] / n);
+      if (vlogs) for (let i = 0; i < count * this.stride; i++) vlogs[i] = fr(vlogs[i] / this.s.val!.x.n);
+      const result = (upTo: number, stop: ChunkResult['stop']): ChunkResult => ({ count: upTo, logs, base: 0, stride: this.stride, val: vlogs, valBase: 0, valStride: this.stride, stop });
       for (let t = 0; t < count; t++) {
-        const o = t * this.stride;
-        const mean = (a: Float32Array, rows: number) => Array.from(a.subarray(o, o + this.stride), (v) => fr(v / rows));
-        const m = mean(logs, n);
-        out.push({ loss: m[0], metrics: m.slice(1), val: vlogs ? mean(vlogs, this.s.val!.x.n) : null });
+        if (!Number.isFinite(logs[t * this.stride])) return result(t + 1, { epoch: e0 + t, reason: 'lossNotFinite' });
+        if (logs[count * this.stride + t] !== 0) return result(t + 1, { epoch: e0 + t, reason: 'weightNotFinite' });
       }
-      for (let t = 0; t < count; t++) {
-        if (!Number.isFinite(out[t].loss)) return { logs: out.slice(0, t + 1), stop: { epoch: e0 + t, reason: 'lossNotFinite' } };
-        if (logs[count * this.stride + t] !== 0) return { logs: out.slice(0, t + 1), stop: { epoch: e0 + t, reason: 'weightNotFinite' } };
-      }
-      return { logs: out, stop: null };
+      return result(count, null);
     };
     chunk.result = run();
     // A chunk dropped after an earlier failure is never awaited: its rejection is expected.

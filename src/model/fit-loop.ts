@@ -9,15 +9,19 @@ import { NNError } from '../errors';
 import { Callback, type CallbackHooks, type TrainingContext, type WeightsToken } from './callbacks';
 import { History, type Logs } from './history';
 
-/** One epoch as an engine reports it: mean loss, metrics, and validation [loss, ...metrics]. */
-export interface EpochLogs {
-  loss: number;
-  metrics: number[];
-  val: number[] | null;
-}
-
+/**
+ * A chunk's epochs as an engine reports them, column by column (no object per epoch: a fit may
+ * run a million): epoch t's [loss, ...metrics] at logs[base + t * stride], and its validation
+ * [val_loss, ...] at val[valBase + t * valStride] (valStride 0: one set for every epoch).
+ */
 export interface ChunkResult {
-  logs: EpochLogs[];
+  count: number;
+  logs: Float32Array;
+  base: number;
+  stride: number;
+  val: Float32Array | null;
+  valBase: number;
+  valStride: number;
   /** The epoch (absolute) where the engine itself stopped, and why. */
   stop: { epoch: number; reason: 'lossBelow' | 'lossNotFinite' | 'weightNotFinite' } | null;
 }
@@ -79,12 +83,14 @@ const fr = Math.fround;
 /** Work per chunk aimed at, so logs reach callbacks and `verbose` at least every ~100 ms. */
 const TARGET_MS = 50;
 
-function entryOf(e: EpochLogs, names: string[]): Logs {
-  const entry: Logs = { loss: e.loss };
-  names.forEach((m, k) => (entry[m] = e.metrics[k]));
-  if (e.val) {
-    entry.val_loss = e.val[0];
-    names.forEach((m, k) => (entry[`val_${m}`] = e.val![1 + k]));
+function entryOf(r: ChunkResult, t: number, names: string[]): Logs {
+  const o = r.base + t * r.stride;
+  const entry: Logs = { loss: r.logs[o] };
+  for (let k = 0; k < names.length; k++) entry[names[k]] = r.logs[o + 1 + k];
+  if (r.val) {
+    const v = r.valBase + t * r.valStride;
+    entry.val_loss = r.val[v];
+    for (let k = 0; k < names.length; k++) entry[`val_${names[k]}`] = r.val[v + 1 + k];
   }
   return entry;
 }
@@ -103,6 +109,7 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
   };
   const has = (k: keyof CallbackHooks) => cbs.some((c) => typeof c[k] === 'function');
   const batchHooks = has('onBatchBegin') || has('onBatchEnd');
+  const epochEnd = has('onEpochEnd');
   // Hooks that must see an epoch before the next one starts: the run goes one epoch at a time.
   const sync = has('onEpochBegin') || batchHooks || cbs.some((c) => c instanceof Callback && c.synchronous);
   const mayStop = o.stopBelow !== null || has('onEpochEnd');
@@ -141,8 +148,9 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
   let failure: Error | null = null;
   let lastEpoch = o.initialEpoch - 1;
   let next = o.initialEpoch;
-  // Adaptive runs start small so the first logs come early, then grow to the target.
-  let chunk = o.adaptive ? Math.min(o.chunk, 4) : o.chunk;
+  // Adaptive runs start from the engine's estimate (about 50 ms of work on lavapipe) and follow
+  // the measured throughput.
+  let chunk = o.chunk;
   const t0 = Date.now();
   let tEpoch = t0;
   let tFirst = 0;
@@ -173,9 +181,9 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
           chunk = Math.max(1, Math.min(2 * chunk, Math.round(TARGET_MS / perEpoch)));
         }
       }
-      for (let t = 0; t < r.logs.length; t++) {
+      for (let t = 0; t < r.count; t++) {
         const epoch = c.e0 + t;
-        const entry = entryOf(r.logs[t], o.metricNames);
+        const entry = entryOf(r, t, o.metricNames);
         if (r.stop && r.stop.epoch === epoch && r.stop.reason !== 'lossBelow') {
           const what = r.stop.reason === 'lossNotFinite' ? `the loss became ${entry.loss}` : `a weight became NaN or infinite (the loss was ${entry.loss})`;
           failure = new NNError(`fit: ${what} at epoch ${epoch}; training stopped and the weights were restored to those before fit()`);
@@ -183,7 +191,8 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
           break;
         }
         current = { chunk: c, epoch };
-        await call('onEpochEnd', epoch, entry);
+        // (no await per epoch when nobody listens: a million epochs are a million microtasks)
+        if (epochEnd) await call('onEpochEnd', epoch, entry);
         current = null;
         // After the callbacks, as Keras' History: what they add to the logs (learning_rate) is kept.
         history.record(epoch, entry);
