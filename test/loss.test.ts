@@ -242,6 +242,17 @@ describe('losses: Keras semantics and properties', () => {
     expectClose('grad of masked row', g.slice(4, 6), [-0.5, 0.5], 1e-6);
   });
 
+  it('propagates NaN: a NaN probability gives a NaN loss, not the clipped value', async () => {
+    // (lavapipe's clamp turns NaN into the lower bound: the loss was a finite 16.1 here)
+    const p = rt.tensor([[NaN, 0.5, 0.5], [0.2, 0.3, 0.5]]);
+    const t = rt.tensor([[0, 1, 0], [0, 1, 0]]);
+    const l = await rt.loss('categoricalCrossentropy', p, t, { reduction: 'none' }).read();
+    expect(Number.isNaN(l[0])).toBe(true);
+    expectClose('clean row', l.slice(1), [-Math.log(0.3)], 1e-6);
+    const b = await rt.loss('binaryCrossentropy', rt.tensor([[NaN, 0.5]]), rt.tensor([[0, 1]]), { reduction: 'none' }).read();
+    expect(Number.isNaN(b[0])).toBe(true);
+  });
+
   it('accepts Keras and TensorFlow.js spellings', () => {
     for (const [alias, name] of [['MSE', 'mse'], ['mean_squared_error', 'mse'], ['meanSquaredError', 'mse'], ['mean_absolute_error', 'mae'], ['binary_crossentropy', 'binaryCrossentropy'], ['categorical_crossentropy', 'categoricalCrossentropy'], ['sparse_categorical_crossentropy', 'sparseCategoricalCrossentropy']]) {
       expect(resolveLossName(alias)).toBe(name);
