@@ -161,14 +161,21 @@ function tierOf(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string
  * The pipeline of a network entry, and the descriptor it reads: the GENERIC pipeline (one per
  * entry for all networks, compiled once and several times faster than a specialised one, which
  * on a software adapter takes many seconds), or the network's specialised pipeline once
- * `specialise` has had it compiled in the background. The two compute the same float32
+ * `specialise` has had it compiled in the background (at once for the register class, whose
+ * unrolled pipeline compiles quickly). The two compute the same float32
  * operations in the same order (tested bit for bit).
  */
 export function netPipeline(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number> = {}): { pipeline: PipelineHandle; descriptor: GPUBuffer } {
   const lib = spec.custom ? spec.custom.lib : null;
   const descriptor = netBuffer(s, spec);
-  const { tier: t } = tierOf(s, spec, entry, extra);
+  const { tier: t, constants } = tierOf(s, spec, entry, extra);
   if (t.special) return { pipeline: t.special, descriptor };
+  // Register-class networks compile their unrolled train pipeline in a fraction of a second and
+  // run several times faster with it: no generic tier for them.
+  if (entry === 'train' && constants.SMALL === 1) {
+    t.special = tsPipeline(s, lib, entry, constants);
+    return { pipeline: t.special, descriptor };
+  }
   const generic: Record<string, number> = { GENERIC: 1, SMALL: 0 };
   if (extra.PRED_IN_STORAGE) generic.PRED_IN_STORAGE = 1;
   return { pipeline: tsPipeline(s, lib, entry, generic), descriptor };
