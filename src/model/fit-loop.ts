@@ -153,8 +153,8 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
   let chunk = o.chunk;
   const t0 = Date.now();
   let tEpoch = t0;
-  let tFirst = 0;
-  let epochsSince = 0;
+  const tStart = performance.now();
+  let epochsDone = 0;
   try {
     await call('onTrainBegin', {});
     let over = false;
@@ -171,15 +171,12 @@ export async function runLoop(engine: Engine, o: LoopOptions): Promise<History> 
       if (!c) break;
       const r = await c.result;
       if (o.adaptive && !sync) {
-        // Throughput since the first result (which carries the compile): results that arrive
-        // bunched together do not make an epoch look free.
-        const now = performance.now();
-        if (tFirst === 0) tFirst = now;
-        else {
-          epochsSince += c.count;
-          const perEpoch = Math.max(0.001, (now - tFirst) / epochsSince);
-          chunk = Math.max(1, Math.min(2 * chunk, Math.round(TARGET_MS / perEpoch)));
-        }
+        // Throughput over the whole run so far: results that arrive bunched together (polling,
+        // a busy host) never make an epoch look free; the first chunk's compile only makes the
+        // estimate err towards smaller chunks, i.e. more frequent logs.
+        epochsDone += c.count;
+        const perEpoch = Math.max(0.001, (performance.now() - tStart) / epochsDone);
+        chunk = Math.max(1, Math.min(2 * chunk, Math.round(TARGET_MS / perEpoch)));
       }
       for (let t = 0; t < r.count; t++) {
         const epoch = c.e0 + t;
