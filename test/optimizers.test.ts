@@ -156,7 +156,7 @@ describe('optimizers', () => {
     expect(() => sgd({ learningRate: '0.1' } as never)).toThrow(/got the string '0.1'/);
   });
 
-  it('changing the learning rate, momentum, optimizer or metrics compiles nothing a fit waits for', async () => {
+  it('changing the learning rate or momentum compiles nothing; another optimizer or metric set at most the shared generic pipeline, once', async () => {
     const rt = await createRuntime();
     try {
       const m = net(rt, sgd({ learningRate: 0.1 }));
@@ -167,7 +167,16 @@ describe('optimizers', () => {
         m.compile({ optimizer: opt, loss: 'categoricalCrossentropy', metrics: metrics[i] as never });
         await m.fit(X, Y, { epochs: 2, engine: 'fused' });
       }
-      expect(rt.scheduler!.compileCount).toBe(before);
+      // lr and momentum are uniforms; a new optimizer kind or metric set runs on the generic
+      // pipeline (compiled at most once per device, shared by every network) while its unrolled
+      // variant compiles in the background
+      expect(rt.scheduler!.compileCount - before).toBeLessThanOrEqual(1);
+      const after = rt.scheduler!.compileCount;
+      for (const lr of [0.05, 0.2]) {
+        m.compile({ optimizer: adagrad({ learningRate: lr }), loss: 'categoricalCrossentropy', metrics: ['categoricalCrossentropy'] });
+        await m.fit(X, Y, { epochs: 2, engine: 'fused' });
+      }
+      expect(rt.scheduler!.compileCount).toBe(after);
     } finally {
       rt.dispose();
     }

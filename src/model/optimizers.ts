@@ -105,6 +105,11 @@ export class Optimizer {
     }
   }
 
+  /** The slots this configuration uses (SGD / RMSprop keep no momentum slot at momentum 0, as tfjs's optimizers save none). */
+  get activeSlots(): number[] {
+    return this.slots.map((s, k) => (s.name === 'momentum' && this.momentum === 0 ? -1 : k)).filter((k) => k >= 0);
+  }
+
   /** The same optimizer with another learning rate (schedules, reduceLROnPlateau). */
   withLearningRate(lr: number): Optimizer {
     return new Optimizer(this.kind, { ...this.config, learningRate: lr });

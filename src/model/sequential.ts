@@ -637,9 +637,10 @@ export class Sequential {
     const st = await this.optState.read();
     const P = st.length / this.compiled.optimizer.slots.length;
     const out: OptimizerWeight[] = [{ name: 'iter', dtype: 'int32', shape: [], values: [this.iterations] }];
-    this.compiled.optimizer.slots.forEach((slot, k) => {
-      for (const w of this.weightSlots()) out.push({ name: `${w.name}/${slot.name}`, shape: w.shape, values: st.slice(k * P + w.offset, k * P + w.offset + w.size) });
-    });
+    const slots = this.compiled.optimizer.slots;
+    for (const k of this.compiled.optimizer.activeSlots) {
+      for (const w of this.weightSlots()) out.push({ name: `${w.name}/${slots[k].name}`, shape: w.shape, values: st.slice(k * P + w.offset, k * P + w.offset + w.size) });
+    }
     return out;
   }
 
@@ -656,6 +657,8 @@ export class Sequential {
     const byName = new Map(weights.map((w) => [w.name, w]));
     const iter = byName.get('iter');
     slots.forEach((slot, k) => {
+      // A slot saved for no weight (tfjs's SGD keeps none) starts from its initial value.
+      if (!this.weightSlots().some((w) => byName.has(`${w.name}/${slot.name}`))) return;
       for (const w of this.weightSlots()) {
         const v = byName.get(`${w.name}/${slot.name}`);
         if (!v) throw new NNError(`${op}: the saved optimizer state has no '${w.name}/${slot.name}' (${this.compiled!.optimizer.className} keeps ${slots.map((x) => x.name).join(', ')})`);

@@ -145,6 +145,8 @@ interface Tiers {
   compiling: Promise<void> | null;
 }
 const tiers = new WeakMap<Scheduler, Map<string, Tiers>>();
+/** Register-class network shapes whose train pipeline was compiled on the caller's path. */
+const smallShapes = new WeakMap<Scheduler, Set<string>>();
 
 function tierOf(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number>): { tier: Tiers; constants: Record<string, number> } {
   const lib = spec.custom ? spec.custom.lib : null;
@@ -170,11 +172,19 @@ export function netPipeline(s: Scheduler, spec: NetSpec, entry: string, extra: R
   const descriptor = netBuffer(s, spec);
   const { tier: t, constants } = tierOf(s, spec, entry, extra);
   if (t.special) return { pipeline: t.special, descriptor };
-  // Register-class networks compile their unrolled train pipeline in a fraction of a second and
-  // run several times faster with it: no generic tier for them.
+  // A register-class network's first train pipeline compiles in a fraction of a second and runs
+  // several times faster unrolled: compile it at once. Its variants for other optimizers or
+  // metrics compile in the background (nothing a fit waits for), the generic one serving meanwhile.
   if (entry === 'train' && constants.SMALL === 1) {
-    t.special = tsPipeline(s, lib, entry, constants);
-    return { pipeline: t.special, descriptor };
+    const shape = `${lib ? lib.file + lib.code.length : ''}|${spec.dims}|${spec.acts}|${spec.bias}`;
+    let seen = smallShapes.get(s);
+    if (!seen) smallShapes.set(s, (seen = new Set()));
+    if (!seen.has(shape)) {
+      seen.add(shape);
+      t.special = tsPipeline(s, lib, entry, constants);
+      return { pipeline: t.special, descriptor };
+    }
+    void specialise(s, spec, entry, extra);
   }
   const generic: Record<string, number> = { GENERIC: 1, SMALL: 0 };
   if (extra.PRED_IN_STORAGE) generic.PRED_IN_STORAGE = 1;
