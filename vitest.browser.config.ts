@@ -13,6 +13,8 @@ const NODE_ONLY_FILES: string[] = [
   'node-polling.test.ts', // Dawn's Node binding; /proc
   'messages.test.ts', // node:util (how Node's console prints tensors and errors)
   'package.test.ts', // npm pack / install, tsc and node in a temporary project
+  'optimizers.test.ts', // node:fs, node:os, node:path (optimizer state saved to files)
+  'training-semantics.test.ts', // node:fs (the generated ids file is current)
 ];
 /** Single tests that need Node APIs (exact test names). */
 const NODE_ONLY_TESTS: string[] = [];
