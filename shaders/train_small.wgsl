@@ -495,8 +495,8 @@ fn train() {
         backward(row, nb);
       }
       iter = iter + 1u;
-      // Specialised pipelines bake the kind in, so the unrolled loop holds one update rule.
-      let kind = select(params.opt.kind, OPT_KIND, !GENERIC && OPT_KIND != OPT_ANY);
+      // Train pipelines bake the kind in, so the module holds one update rule.
+      let kind = select(params.opt.kind, OPT_KIND, OPT_KIND != OPT_ANY);
       var alpha = 0.0;
       if (kind == OPT_ADAM) { alpha = opt_alpha(params.opt, f32(iter)); }
       for (var p = 0u; p < P; p++) { w_set(p, opt_update(params.opt, kind, alpha, p, w_get(p), g_get(p))); }
