@@ -34,6 +34,37 @@ export function pack(rt: Runtime, parts: readonly Tensor[]): Tensor {
   })[0];
 }
 
+/** The inverse of pack: the parts, in place, from one flat tensor. */
+export function unpack(rt: Runtime, flat: Tensor, parts: readonly Tensor[]): void {
+  rt.run({
+    op: `model.unpack [${flat.size}]`,
+    inputs: [flat],
+    outputs: [],
+    writes: [...parts],
+    gpu: (s, [src], outs) => {
+      let off = 0;
+      for (const t of outs) {
+        s.copy(src.buffer, off * 4, t.buffer, 0, t.size * 4);
+        off += t.size;
+      }
+    },
+    cpu: ([src], outs) => {
+      let off = 0;
+      for (const a of outs) {
+        a.set(src.subarray(off, off + a.length));
+        off += a.length;
+      }
+    },
+  });
+}
+
+/** Reads a tensor back and disposes it once read (or failed). */
+export function readAndFree(t: Tensor): Promise<Float32Array> {
+  const p = t.read();
+  p.finally(() => t.dispose()).catch(() => undefined);
+  return p;
+}
+
 /** Copies of ranges [offset, offset + size) of a flat tensor, one per range, with the given shapes (ranges may be gathered from several places). */
 export function gather(rt: Runtime, flat: Tensor, pieces: readonly { shape: readonly number[]; ranges: readonly [number, number][] }[]): Tensor[] {
   return pieces.map((p) =>

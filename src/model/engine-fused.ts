@@ -6,7 +6,7 @@
  */
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
-import { copyInto, copyOf } from './copies';
+import { copyInto, copyOf, readAndFree } from './copies';
 import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
 import type { Optimizer } from './optimizers';
 import { evaluateFused, specialise, trainChunk, type NetSpec, type TrainChunk } from './train-small';
@@ -159,8 +159,3 @@ export class FusedEngine implements Engine {
   }
 }
 
-function readAndFree(t: Tensor): Promise<Float32Array> {
-  const p = t.read();
-  p.finally(() => t.dispose()).catch(() => undefined);
-  return p;
-}

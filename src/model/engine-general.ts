@@ -8,7 +8,7 @@
 import { optimizerStep } from '../kernels/optimizer';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
-import { copyInto, copyOf } from './copies';
+import { copyInto, copyOf, readAndFree } from './copies';
 import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
 import { adamAlpha, OPT, type Optimizer } from './optimizers';
 import { shuffledRows } from './random';
@@ -189,8 +189,3 @@ export class GeneralEngine implements Engine {
   }
 }
 
-function readAndFree(t: Tensor): Promise<Float32Array> {
-  const p = t.read();
-  p.finally(() => t.dispose()).catch(() => undefined);
-  return p;
-}

@@ -15,7 +15,7 @@ import type { LossNameOrAlias, MetricName, NameOf, OptimizerName } from '../name
 import { VALUE, findLoss, metricValueId, type LossEntry, type ValueId } from '../losses/table';
 import { getOptimizer, type Optimizer, type OptimizerLike } from './optimizers';
 import { toCallbackList, type Callback, type CallbackHooks } from './callbacks';
-import { copyOf, gather, scatter } from './copies';
+import { copyOf, gather, pack, scatter, unpack } from './copies';
 import type { OptimizerWeight } from './serialize';
 import { FusedEngine } from './engine-fused';
 import { GeneralEngine } from './engine-general';
@@ -295,51 +295,9 @@ export class Sequential {
 
   // ------------------------------------------------------------------ weights
 
+  /** The weights packed [P] in Keras order (the fused kernel's layout; bias slots included). */
   private packedWeights(rt: Runtime): Tensor {
-    const parts = this.params!;
-    const P = paramCount([this.inputUnits, ...this.layers.map((l) => l.units)]);
-    return rt.run({
-      op: `model.pack [${P}]`,
-      inputs: parts,
-      outputs: [[P]],
-      gpu: (s, ins, [out]) => {
-        let off = 0;
-        for (const t of ins) {
-          s.copy(t.buffer, 0, out.buffer, off * 4, t.size * 4);
-          off += t.size;
-        }
-      },
-      cpu: (ins, [out]) => {
-        let off = 0;
-        for (const a of ins) {
-          out.set(a, off);
-          off += a.length;
-        }
-      },
-    })[0];
-  }
-
-  private unpackWeights(rt: Runtime, flat: Tensor): void {
-    rt.run({
-      op: `model.unpack [${flat.size}]`,
-      inputs: [flat],
-      outputs: [],
-      writes: this.params!,
-      gpu: (s, [src], outs) => {
-        let off = 0;
-        for (const t of outs) {
-          s.copy(src.buffer, off * 4, t.buffer, 0, t.size * 4);
-          off += t.size;
-        }
-      },
-      cpu: ([src], outs) => {
-        let off = 0;
-        for (const a of outs) {
-          a.set(src.subarray(off, off + a.length));
-          off += a.length;
-        }
-      },
-    });
+    return pack(rt, this.params!);
   }
 
   /** The weights as nested arrays, Keras order [kernel, bias, kernel, bias, ...]. */
@@ -557,7 +515,7 @@ export class Sequential {
         state: copyOf(rt, state),
         stopBelow,
         commit: async (w, st, iterations, outputs) => {
-          this.unpackWeights(rt, w);
+          unpack(rt, w, this.params!);
           w.dispose();
           this.optState?.dispose();
           this.optState = st;
