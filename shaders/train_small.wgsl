@@ -29,6 +29,15 @@ override GENERIC: bool = false;
 // netd: [L, LOSS, NM, 0, D0..D8, A1..A8, B1..B8, M0..M7, U0..U8, P1..P9] (src/model/train-small.ts netDescriptor).
 @group(0) @binding(2) var<storage, read> netd: array<u32>;
 const MAXM: u32 = 8u;
+// Entries copy the descriptor here first (load_net): lavapipe compiles each storage read inside a
+// loop into code per SIMD lane with bounds checks and branches, a private read into a few
+// instructions, and the descriptor is read everywhere.
+var<private> nd: array<u32, 56>;
+fn load_net() {
+  if (GENERIC) {
+    for (var i = 0u; i < 56u; i++) { nd[i] = netd[i]; }
+  }
+}
 
 // The network: L layers, D0 inputs, Dl units, Al activation code, Bl bias, loss and metrics.
 // Activation codes are the table ids ACT_IDENTITY, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX
@@ -185,7 +194,7 @@ var<private> msum: array<f32, MAXM>;
 
 // With a constant argument (the callers' loops over layers are written out) these fold away.
 fn dim(l: u32) -> u32 {
-  if (GENERIC) { return netd[4u + l]; }
+  if (GENERIC) { return nd[4u + l]; }
   switch l {
     case 0u: { return D0; }
     case 1u: { return D1; }
@@ -199,7 +208,7 @@ fn dim(l: u32) -> u32 {
   }
 }
 fn act_of(l: u32) -> u32 {
-  if (GENERIC) { return netd[12u + l]; }
+  if (GENERIC) { return nd[12u + l]; }
   switch l {
     case 1u: { return A1; }
     case 2u: { return A2; }
@@ -212,7 +221,7 @@ fn act_of(l: u32) -> u32 {
   }
 }
 fn has_bias(l: u32) -> bool {
-  if (GENERIC) { return netd[20u + l] != 0u; }
+  if (GENERIC) { return nd[20u + l] != 0u; }
   switch l {
     case 1u: { return B1; }
     case 2u: { return B2; }
@@ -225,7 +234,7 @@ fn has_bias(l: u32) -> bool {
   }
 }
 fn unit_off(l: u32) -> u32 {
-  if (GENERIC) { return netd[37u + l]; }
+  if (GENERIC) { return nd[37u + l]; }
   switch l {
     case 0u: { return 0u; }
     case 1u: { return U1; }
@@ -239,7 +248,7 @@ fn unit_off(l: u32) -> u32 {
   }
 }
 fn param_off(l: u32) -> u32 {
-  if (GENERIC) { return netd[45u + l]; }
+  if (GENERIC) { return nd[45u + l]; }
   switch l {
     case 1u: { return 0u; }
     case 2u: { return P2; }
@@ -253,7 +262,7 @@ fn param_off(l: u32) -> u32 {
   }
 }
 fn metric_id(m: u32) -> u32 {
-  if (GENERIC) { return netd[29u + m]; }
+  if (GENERIC) { return nd[29u + m]; }
   switch m {
     case 0u: { return M0; }
     case 1u: { return M1; }
@@ -265,9 +274,9 @@ fn metric_id(m: u32) -> u32 {
     default: { return M7; }
   }
 }
-fn n_layers() -> u32 { if (GENERIC) { return netd[0]; } return L; }
-fn loss_id() -> u32 { if (GENERIC) { return netd[1]; } return LOSS; }
-fn n_metrics() -> u32 { if (GENERIC) { return netd[2]; } return NM; }
+fn n_layers() -> u32 { if (GENERIC) { return nd[0]; } return L; }
+fn loss_id() -> u32 { if (GENERIC) { return nd[1]; } return LOSS; }
+fn n_metrics() -> u32 { if (GENERIC) { return nd[2]; } return NM; }
 fn n_params() -> u32 { return param_off(n_layers() + 1u); }
 fn k_out() -> u32 { return dim(n_layers()); }
 
@@ -348,12 +357,20 @@ fn lv_pred(k: u32) -> f32 { return pred(lv_yo, k); }
 fn lv_target(k: u32) -> f32 { return ys[lv_to + k]; }
 fn lv_set_grad(k: u32, g: f32) { d_set(lv_yo + k, g); }
 
-// Adds the loss and metric values of one sample (predictions at yo, targets of `row`).
-fn accumulate(yo: u32, row: u32, lsum: ptr<function, f32>) {
+// Adds the loss and metric values of one sample (predictions at yo, targets of `row`). The loss
+// and the metrics share one call of loss_row_value: every call is inlined, and a software adapter
+// (lavapipe) compiles each copy, superlinearly in the kernel's size.
+fn accumulate(yo: u32, row: u32, rw: f32, lsum: ptr<function, f32>) {
   lv_yo = yo;
   lv_to = row * k_out();
-  *lsum = *lsum + m_mul(loss_row_value(loss_id(), k_out()), row_weight(row));
-  for (var m = 0u; m < n_metrics(); m++) { msum[m] = msum[m] + loss_row_value(metric_id(m), k_out()); }
+  for (var v = 0u; v <= n_metrics(); v++) {
+    let x = loss_row_value(select(metric_id(v - 1u), loss_id(), v == 0u), k_out());
+    if (v == 0u) {
+      *lsum = *lsum + m_mul(x, rw);
+    } else {
+      msum[v - 1u] = msum[v - 1u] + x;
+    }
+  }
 }
 
 fn layer_backward(l: u32) {
@@ -379,7 +396,7 @@ fn layer_backward(l: u32) {
 }
 
 // Backward pass of the current sample, adding its gradient (scaled by 1/nb) to g.
-fn backward(row: u32, nb: u32) {
+fn backward(row: u32, nb: u32, rw: f32) {
   let k = k_out();
   let yo = unit_off(n_layers());
   let to = row * k;
@@ -406,7 +423,6 @@ fn backward(row: u32, nb: u32) {
       for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_get(yo + j), a_get(yo + j), d_get(yo + j))); }
     }
   }
-  let rw = row_weight(row);
   if (rw != 1.0) {
     for (var j = 0u; j < k; j++) { d_set(yo + j, d_get(yo + j) * rw); }
   }
@@ -453,13 +469,17 @@ fn load_weights() {
 
 @compute @workgroup_size(1)
 fn train() {
+  load_net();
   // perm[n] is the stop flag: set when a chunk stops, so chunks recorded after it do nothing.
-  if (perm[params.n] != 0u) {
-    logs[0] = 0.0;
-    logs[1] = 0.0;
-    logs[2] = 0.0;
-    return;
-  }
+  var r = vec3<u32>(0u);
+  if (perm[params.n] == 0u) { r = train_epochs(); }
+  logs[0] = f32(r.x);
+  logs[1] = f32(r.y);
+  logs[2] = f32(r.z);
+}
+
+// The chunk's epochs: returns (epochs done, stop reason, stop epoch).
+fn train_epochs() -> vec3<u32> {
   let P = n_params();
   let K = k_out();
   let yo = unit_off(n_layers());
@@ -488,11 +508,12 @@ fn train() {
         var row = b0 + s;
         if (params.shuffle != 0u) { row = perm[row]; }
         forward(row);
-        accumulate(yo, row, &lsum);
+        let rw = row_weight(row);
+        accumulate(yo, row, rw, &lsum);
         if (params.keep_out != 0u) {
           for (var j = 0u; j < K; j++) { logs[out_base + row * K + j] = a_get(yo + j); }
         }
-        backward(row, nb);
+        backward(row, nb, rw);
       }
       iter = iter + 1u;
       // Train pipelines bake the kind in, so the module holds one update rule.
@@ -530,9 +551,7 @@ fn train() {
     }
   }
   if (reason != 0u) { perm[params.n] = 1u; }
-  logs[0] = f32(done);
-  logs[1] = f32(reason);
-  logs[2] = f32(stop_epoch);
+  return vec3<u32>(done, reason, stop_epoch);
 }
 
 // One invocation per workgroup (the network's arrays are per workgroup in the large class).
@@ -542,6 +561,7 @@ fn predict(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   if (row >= params.n) {
     return;
   }
+  load_net();
   load_weights();
   forward(row);
   let K = k_out();
@@ -551,13 +571,14 @@ fn predict(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 
 @compute @workgroup_size(1)
 fn evaluate() {
+  load_net();
   load_weights();
   var lsum = 0.0;
   for (var m = 0u; m < n_metrics(); m++) { msum[m] = 0.0; }
   let yo = unit_off(n_layers());
   for (var row = 0u; row < params.n; row++) {
     forward(row);
-    accumulate(yo, row, &lsum);
+    accumulate(yo, row, row_weight(row), &lsum);
   }
   logs[0] = lsum / f32(params.n);
   for (var m = 0u; m < n_metrics(); m++) { logs[1u + m] = msum[m] / f32(params.n); }
@@ -569,11 +590,12 @@ fn evaluate() {
 // logs[slot * (1 + NM) ...], in row order (the fused kernel's order). Needs PRED_IN_STORAGE.
 @compute @workgroup_size(1)
 fn batch_metrics() {
+  load_net();
   let K = k_out();
   let base = params.slot * (1u + n_metrics());
   var lsum = logs[base];
   for (var m = 0u; m < n_metrics(); m++) { msum[m] = logs[base + 1u + m]; }
-  for (var s = 0u; s < params.batch; s++) { accumulate(s * K, s, &lsum); }
+  for (var s = 0u; s < params.batch; s++) { accumulate(s * K, s, row_weight(s), &lsum); }
   logs[base] = lsum;
   for (var m = 0u; m < n_metrics(); m++) { logs[base + 1u + m] = msum[m]; }
 }
