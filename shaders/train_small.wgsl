@@ -310,20 +310,32 @@ fn layer_forward(l: u32) {
   let ui = unit_off(l - 1u);
   let uo = unit_off(l);
   let code = act_of(l);
+  // Softmax keeps z in `a` until the row is complete. Only a custom activation's derivative needs
+  // z later (the others take the output y), so only then is it stored.
   for (var j = 0u; j < cout; j++) {
     var acc = 0.0;
     for (var i = 0u; i < cin; i++) { acc = acc + m_mul(a_get(ui + i), w_get(po + i * cout + j)); }
-    z_set(uo + j, acc + w_get(po + cin * cout + j));
+    let z = acc + w_get(po + cin * cout + j);
+    if (CUSTOM_ACTIVATION) { z_set(uo + j, z); }
+    a_set(uo + j, select(act_fwd(code, z), z, code == ACT_SOFTMAX));
   }
   if (code == ACT_SOFTMAX) {
-    var mx = z_get(uo);
-    for (var j = 1u; j < cout; j++) { mx = max(mx, z_get(uo + j)); }
+    var mx = a_get(uo);
+    for (var j = 1u; j < cout; j++) { mx = max(mx, a_get(uo + j)); }
     var s = 0.0;
-    for (var j = 0u; j < cout; j++) { a_set(uo + j, m_exp(z_get(uo + j) - mx)); s = s + a_get(uo + j); }
+    for (var j = 0u; j < cout; j++) {
+      let e = m_exp(a_get(uo + j) - mx);
+      a_set(uo + j, e);
+      s = s + e;
+    }
     for (var j = 0u; j < cout; j++) { a_set(uo + j, a_get(uo + j) / s); }
-  } else {
-    for (var j = 0u; j < cout; j++) { a_set(uo + j, act_fwd(code, z_get(uo + j))); }
   }
+}
+
+// z of unit u for act_bwd: only a custom activation's derivative reads it.
+fn z_for_bwd(u: u32) -> f32 {
+  if (CUSTOM_ACTIVATION) { return z_get(u); }
+  return 0.0;
 }
 
 // Forward pass of sample `row` with weights in `w`; fills z and a.
@@ -390,7 +402,7 @@ fn layer_backward(l: u32) {
     for (var i = 0u; i < cin; i++) {
       var acc = 0.0;
       for (var j = 0u; j < cout; j++) { acc = acc + m_mul(d_get(uo + j), w_get(po + i * cout + j)); }
-      d_set(ui + i, act_bwd(code_in, z_get(ui + i), a_get(ui + i), acc));
+      d_set(ui + i, act_bwd(code_in, z_for_bwd(ui + i), a_get(ui + i), acc));
     }
   }
 }
@@ -420,7 +432,7 @@ fn backward(row: u32, nb: u32, rw: f32) {
       for (var j = 0u; j < k; j++) { s = s + m_mul(d_get(yo + j), a_get(yo + j)); }
       for (var j = 0u; j < k; j++) { d_set(yo + j, a_get(yo + j) * (d_get(yo + j) - s)); }
     } else {
-      for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_get(yo + j), a_get(yo + j), d_get(yo + j))); }
+      for (var j = 0u; j < k; j++) { d_set(yo + j, act_bwd(code, z_for_bwd(yo + j), a_get(yo + j), d_get(yo + j))); }
     }
   }
   if (rw != 1.0) {

@@ -7,7 +7,7 @@ import activationShader from '../../shaders/activation.wgsl?raw';
 import { NNError, formatShape, invalid } from '../errors';
 import { BUILTIN_ACTIVATIONS, findActivation, foldName } from '../activations/table';
 import type { ActivationParams, ActivationSpec, CustomActivationDefinition, PackedParams } from '../activations/types';
-import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { ACTIVATIONS_LIB, CUSTOM_ACTIVATION_STUB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Binding, PipelineHandle, Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
@@ -55,7 +55,7 @@ function resolve(rt: Runtime, fn: string, name: unknown): Resolved {
 const partsOf = new WeakMap<CustomEntry, ShaderFile[]>();
 let builtinParts: ShaderFile[] | null = null;
 function shaderParts(custom: CustomEntry | null): ShaderFile[] {
-  if (!custom) return (builtinParts ??= [MATH_LIB, customStub(), ACTIVATIONS_LIB, KERNEL]);
+  if (!custom) return (builtinParts ??= [MATH_LIB, CUSTOM_ACTIVATION_STUB, ACTIVATIONS_LIB, KERNEL]);
   let parts = partsOf.get(custom);
   if (!parts) partsOf.set(custom, (parts = [MATH_LIB, custom.lib, ACTIVATIONS_LIB, KERNEL]));
   return parts;
@@ -66,10 +66,6 @@ const uniformBytes = new Uint8Array(32);
 const uniformF32 = new Float32Array(uniformBytes.buffer, 0, 4);
 const uniformU32 = new Uint32Array(uniformBytes.buffer, 16, 4);
 
-let stub: ShaderFile | null = null;
-function customStub(): ShaderFile {
-  return (stub ??= { file: 'lib/custom_activation.wgsl', code: 'fn custom_forward(x: f32) -> f32 {\n  return x;\n}\n\nfn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return dy;\n}\n' });
-}
 
 /** vec4s per invocation of shaders/activation.wgsl and copy.wgsl (their override VPI). */
 export const VEC4_PER_INVOCATION = 4;
@@ -200,6 +196,7 @@ export function defineCustomActivation(rt: Runtime, name: string, def: CustomAct
   const lib: ShaderFile = {
     file: `custom activation '${name}'`,
     code:
+      'const CUSTOM_ACTIVATION: bool = true;\n\n' +
       `fn custom_forward(x: f32) -> f32 {\n  return ${wgsl.forward};\n}\n\n` +
       `fn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return ${wgsl.backward};\n}\n`,
   };

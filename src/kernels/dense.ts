@@ -11,7 +11,7 @@ import denseShader from '../../shaders/dense.wgsl?raw';
 import { NNError, formatShape, invalid } from '../errors';
 import { findActivation } from '../activations/table';
 import type { ActivationParams, ActivationSpec, PackedParams } from '../activations/types';
-import { ACTIVATIONS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { ACTIVATIONS_LIB, CUSTOM_ACTIVATION_STUB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
@@ -19,10 +19,6 @@ import type { CustomActivationName, ElementwiseActivationName, NameOf } from '..
 import { CUSTOM_ACTIVATION_ID, knownActivations } from './activation';
 
 const KERNEL: ShaderFile = { file: 'dense.wgsl', code: denseShader };
-const CUSTOM_STUB: ShaderFile = {
-  file: 'lib/custom_activation.wgsl',
-  code: 'fn custom_forward(x: f32) -> f32 {\n  return x;\n}\n\nfn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return dy;\n}\n',
-};
 const fround = Math.fround;
 
 // ------------------------------------------------------------------ GEMM core
@@ -93,7 +89,7 @@ export function checkBindable(op: string, s: Scheduler, t: GpuTensor, what: stri
 const partsOf = new WeakMap<ShaderFile, ShaderFile[]>();
 
 function shaderParts(act: FusedActivation | undefined): ShaderFile[] {
-  const lib = act?.custom ?? CUSTOM_STUB;
+  const lib = act?.custom ?? CUSTOM_ACTIVATION_STUB;
   let parts = partsOf.get(lib);
   if (!parts) partsOf.set(lib, (parts = [MATH_LIB, lib, ACTIVATIONS_LIB, KERNEL]));
   return parts;

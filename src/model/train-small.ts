@@ -6,7 +6,7 @@
 import trainSmallShader from '../../shaders/train_small.wgsl?raw';
 import type { PipelineHandle, Scheduler } from '../gpu/scheduler';
 import { ACT } from '../gpu/ids';
-import { IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
+import { CUSTOM_ACTIVATION_STUB, IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
 import { adamAlpha, optUpdate32, OPT, type OptStep } from './optimizers';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
@@ -68,12 +68,9 @@ export function netConstants(spec: NetSpec, extra: Record<string, number> = {}):
   return { ...c, ...extra };
 }
 
-function stub(): ShaderFile {
-  return { file: 'lib/custom_activation.wgsl', code: 'fn custom_forward(x: f32) -> f32 {\n  return x;\n}\n\nfn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return dy;\n}\n' };
-}
 
 export function trainSmallParts(custom: ShaderFile | null): ShaderFile[] {
-  return [MATH_LIB, IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, OPTIMIZERS_LIB, custom ?? stub(), KERNEL];
+  return [MATH_LIB, IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, OPTIMIZERS_LIB, custom ?? CUSTOM_ACTIVATION_STUB, KERNEL];
 }
 
 const memo = new WeakMap<Scheduler, Map<ShaderFile | null, Map<string, PipelineHandle>>>();
