@@ -124,6 +124,35 @@ describe('training semantics', () => {
     }
   });
 
+  it('a custom activation whose derivative reads x trains alike on every engine and backend', async () => {
+    const fr = Math.fround;
+    const softsign = {
+      wgsl: { forward: 'x / (1.0 + abs(x))', backward: 'dy / ((1.0 + abs(x)) * (1.0 + abs(x)))' },
+      cpu: {
+        forward: (x: number) => fr(x / fr(1 + Math.abs(x))),
+        backward: (x: number, _y: number, dy: number) => fr(dy / fr(fr(1 + Math.abs(x)) * fr(1 + Math.abs(x)))),
+      },
+    };
+    const runs: number[][] = [];
+    let initial: number[] = [];
+    for (const rt of [gpu, cpu]) {
+      if (!rt.activations.custom.has('softsignX')) await rt.defineActivation('softsignX', softsign);
+      for (const engine of ENGINES) {
+        const m = new Sequential([
+          Input({ shape: [2] }),
+          Dense({ units: 6, activation: 'softsignX' as string, kernelInitializer: { name: 'glorotUniform', config: { seed: 5 } } }),
+          Dense({ units: 2, activation: 'softmax', kernelInitializer: { name: 'glorotUniform', config: { seed: 6 } } }),
+        ], { runtime: rt });
+        m.compile({ optimizer: sgd({ learningRate: 0.3 }), loss: 'categoricalCrossentropy' });
+        initial = await flat(m);
+        await m.fit(X, Y1.map(([t]) => [t, 1 - t]), { epochs: 20, batchSize: 5, seed: 2, engine });
+        runs.push(await flat(m));
+      }
+    }
+    expect(relErr(runs[0], initial)).toBeGreaterThan(0.05);
+    for (const r of runs.slice(1)) expect(relErr(r, runs[0])).toBeLessThan(1e-4);
+  });
+
   it('the generic fused pipeline (first use) and the specialised one (compiled after) train bit for bit alike', async () => {
     const rt = await createRuntime();
     try {

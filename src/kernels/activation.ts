@@ -196,9 +196,10 @@ export function defineCustomActivation(rt: Runtime, name: string, def: CustomAct
   const lib: ShaderFile = {
     file: `custom activation '${name}'`,
     code:
-      'const CUSTOM_ACTIVATION: bool = true;\n\n' +
       `fn custom_forward(x: f32) -> f32 {\n  return ${wgsl.forward};\n}\n\n` +
-      `fn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return ${wgsl.backward};\n}\n`,
+      `fn custom_backward(x: f32, y: f32, dy: f32) -> f32 {\n  return ${wgsl.backward};\n}\n` +
+      // after the user's expressions, so compile errors keep their line numbers
+      '\nconst CUSTOM_ACTIVATION: bool = true;\n',
   };
   const spec: ActivationSpec = {
     name,
