@@ -22,7 +22,7 @@ import { GeneralEngine } from './engine-general';
 import { runLoop, type Engine } from './fit-loop';
 import { nextSeed } from './random';
 import { GeneralNet, Rows, evaluateGeneral, predictGeneral } from './train-general';
-import { evaluateFused, fusedBlocker, paramCount, predictFused, trainChunk, type NetSpec } from './train-small';
+import { evaluateFused, fusedBlocker, paramCount, pipelinesReady, predictFused, prepareTrain, trainChunk, type NetSpec } from './train-small';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -209,6 +209,11 @@ export class Sequential {
     this.optState?.dispose();
     this.optState = null;
     this.iterations = 0;
+    const scheduler = this.runtime?.scheduler;
+    if (scheduler && !this.runtime!.disposed) {
+      const spec = this.netSpec();
+      if (!fusedBlocker(spec)) prepareTrain(scheduler, spec, optimizer.step().kind);
+    }
   }
 
   get optimizer(): Optimizer | null {
@@ -499,6 +504,7 @@ export class Sequential {
     const owned: Tensor[] = [];
     const keep = <T extends Tensor>(t: T): T => (owned.push(t), t);
     if (fused) {
+      if (rt.scheduler) await pipelinesReady(rt.scheduler);
       const P = paramCount(spec.dims);
       const work = n * (P + spec.dims.reduce((t, d) => t + d, 0)) * 4 + 1;
       chunk = val ? 1 : per ?? Math.max(1, Math.min(epochs, Math.floor(4e6 / work)));

@@ -91,6 +91,32 @@ export function tsPipeline(s: Scheduler, custom: ShaderFile | null, entry: strin
   return h;
 }
 
+const inflight = new WeakMap<Scheduler, Set<Promise<void>>>();
+
+/** tsPipeline's pipeline created off the main thread; `pipelinesReady` waits for it. */
+function tsPipelineAsync(s: Scheduler, custom: ShaderFile | null, entry: string, constants: Record<string, number>): void {
+  const key = `${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+  if (memo.get(s)?.get(custom)?.has(key)) return;
+  let set = inflight.get(s);
+  if (!set) inflight.set(s, (set = new Set()));
+  const p: Promise<void> = s.pipelineAsync(trainSmallParts(custom), entry, constants, `train_small:${entry}`).then((h) => {
+    set.delete(p);
+    if (!h) return; // the pipeline call on first use reports the error
+    let byLib = memo.get(s);
+    if (!byLib) memo.set(s, (byLib = new Map()));
+    let byKey = byLib.get(custom);
+    if (!byKey) byLib.set(custom, (byKey = new Map()));
+    if (!byKey.has(key)) byKey.set(key, h);
+  });
+  set.add(p);
+}
+
+/** Waits for the pipelines `prepareTrain` started, so a fit never creates one a second time. */
+export async function pipelinesReady(s: Scheduler): Promise<void> {
+  const set = inflight.get(s);
+  if (set && set.size > 0) await Promise.all([...set]);
+}
+
 /** The network as the GENERIC kernel reads it (`netd`, binding 2 of train_small.wgsl). */
 export function netDescriptor(spec: NetSpec): Uint32Array {
   const d = new Uint32Array(56);
@@ -173,7 +199,7 @@ export function netPipeline(s: Scheduler, spec: NetSpec, entry: string, extra: R
   // several times faster unrolled: compile it at once. Its variants for other optimizers or
   // metrics compile in the background (nothing a fit waits for), the generic one serving meanwhile.
   if (entry === 'train' && constants.SMALL === 1) {
-    const shape = `${lib ? lib.file + lib.code.length : ''}|${spec.dims}|${spec.acts}|${spec.bias}`;
+    const shape = shapeKey(spec);
     let seen = smallShapes.get(s);
     if (!seen) smallShapes.set(s, (seen = new Set()));
     if (!seen.has(shape)) {
@@ -183,12 +209,35 @@ export function netPipeline(s: Scheduler, spec: NetSpec, entry: string, extra: R
     }
     void specialise(s, spec, entry, extra);
   }
+  return { pipeline: tsPipeline(s, lib, entry, genericConstants(extra)), descriptor };
+}
+
+function shapeKey(spec: NetSpec): string {
+  const lib = spec.custom ? spec.custom.lib : null;
+  return `${lib ? lib.file + lib.code.length : ''}|${spec.dims}|${spec.acts}|${spec.bias}`;
+}
+
+function genericConstants(extra: Record<string, number>): Record<string, number> {
   const generic: Record<string, number> = { GENERIC: 1, SMALL: 0 };
   if (extra.PRED_IN_STORAGE) generic.PRED_IN_STORAGE = 1;
   // The optimizer kind is baked in even here: one update rule instead of four in the module
   // halves the first compile on lavapipe (4.1-4.3 s -> 2.5-3.3 s for a first fit).
   if (extra.OPT_KIND !== undefined) generic.OPT_KIND = extra.OPT_KIND;
-  return { pipeline: tsPipeline(s, lib, entry, generic), descriptor };
+  return generic;
+}
+
+/**
+ * Starts creating the train pipeline the network's next fit will record (the one netPipeline
+ * picks), off the main thread: Sequential.compile calls it, so the shader translation overlaps
+ * whatever the caller does before fit (a third of a cold first fit on lavapipe).
+ */
+export function prepareTrain(s: Scheduler, spec: NetSpec, optKind: number): void {
+  const extra = { OPT_KIND: optKind };
+  const { tier, constants } = tierOf(s, spec, 'train', extra);
+  if (tier.special) return;
+  const lib = spec.custom ? spec.custom.lib : null;
+  const first = constants.SMALL === 1 && !smallShapes.get(s)?.has(shapeKey(spec));
+  tsPipelineAsync(s, lib, 'train', first ? constants : genericConstants(extra));
 }
 
 /**
