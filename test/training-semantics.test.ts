@@ -172,7 +172,7 @@ describe('training semantics', () => {
         const spec = (a as unknown as { netSpec(): NetSpec }).netSpec();
         const generic = netPipeline(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }).pipeline;
         const ha = await a.fit(X, Y2, { epochs: 25, batchSize: 3, seed: 7, engine: 'fused', keepLastOutputs: true });
-        await specialise(rt.scheduler!, spec, 'train', { OPT_KIND: 1 });
+        await specialise(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }, true);
         expect(netPipeline(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }).pipeline).not.toBe(generic);
         const b = mk();
         const hb = await b.fit(X, Y2, { epochs: 25, batchSize: 3, seed: 7, engine: 'fused', keepLastOutputs: true });
@@ -183,6 +183,25 @@ describe('training semantics', () => {
       }
     } finally {
       rt.dispose();
+    }
+  });
+
+  it('where machine code is made at the first dispatch (lavapipe), a network outside the register class keeps the generic pipeline; elsewhere it specialises after a fit', async () => {
+    for (const late of [true, false]) {
+      const rt = await createRuntime({ profile: { compilesOnFirstDispatch: late } });
+      try {
+        const m = new Sequential([Input({ shape: [2] }), Dense({ units: 16, activation: 'tanh' }), Dense({ units: 2, activation: 'softmax' })], { runtime: rt });
+        m.compile({ optimizer: adam(), loss: 'categoricalCrossentropy' });
+        const spec = (m as unknown as { netSpec(): NetSpec }).netSpec();
+        const generic = netPipeline(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }).pipeline;
+        await m.fit(X, Y1.map(([t]) => [t, 1 - t]), { epochs: 3, engine: 'fused' });
+        await specialise(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }); // the one the fit started, if any
+        const now = netPipeline(rt.scheduler!, spec, 'train', { OPT_KIND: 1 }).pipeline;
+        if (late) expect(now).toBe(generic);
+        else expect(now).not.toBe(generic);
+      } finally {
+        rt.dispose();
+      }
     }
   });
 });

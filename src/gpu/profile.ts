@@ -11,6 +11,12 @@ export interface DeviceProfile {
    */
   readonly software: boolean;
   /**
+   * Machine code is made at a pipeline's first dispatch, on the queue (lavapipe / llvmpipe), not
+   * when the pipeline is created: a pipeline created "in the background" still stalls the first
+   * submit that uses it, for many seconds when its shader is large.
+   */
+  readonly compilesOnFirstDispatch: boolean;
+  /**
    * The subgroup size when the device has the 'subgroups' feature and the adapter a single size
    * (a power of two in [4, 128]); 0 otherwise (kernels then reduce through workgroup memory).
    */
@@ -39,10 +45,12 @@ export function deviceProfile(device: GPUDevice, overrides: Partial<DeviceProfil
   const info: AdapterFacts = (device as GPUDevice & { adapterInfo?: AdapterFacts }).adapterInfo ?? {};
   const names = `${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
   const software = info.isFallbackAdapter === true || info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|\bwarp\b/i.test(names);
+  const compilesOnFirstDispatch = /llvmpipe|lavapipe/i.test(names);
   const sg = info.subgroupMinSize ?? 0;
   const single = device.features.has('subgroups') && sg >= 4 && sg <= 128 && sg === info.subgroupMaxSize && (sg & (sg - 1)) === 0;
   return Object.freeze({
     software,
+    compilesOnFirstDispatch,
     subgroupSize: single ? sg : 0,
     maxWorkgroupSize: device.limits.maxComputeInvocationsPerWorkgroup,
     ...overrides,

@@ -243,10 +243,14 @@ export function prepareTrain(s: Scheduler, spec: NetSpec, optKind: number): void
 /**
  * Starts compiling the network's specialised pipeline for `entry` in the background (once): the
  * fused engine calls it when a fit ends, so a network trained again runs unrolled, while the
- * first fit never waits for that compile.
+ * first fit never waits for that compile. Not where the machine code is made at the first
+ * dispatch (lavapipe), except for the register class: there the "background" compile would stall
+ * the next fit instead (4-16-3: 23 s on a quiet machine, 55-85 s under load, to save 2 ms of
+ * an epoch's 2.4), so larger networks keep the generic pipeline. `force` compiles regardless.
  */
-export function specialise(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number> = {}): Promise<void> {
+export function specialise(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number> = {}, force = false): Promise<void> {
   const { tier, constants } = tierOf(s, spec, entry, extra);
+  if (!force && s.profile.compilesOnFirstDispatch && constants.SMALL !== 1) return Promise.resolve();
   const lib = spec.custom ? spec.custom.lib : null;
   tier.compiling ??= s.pipelineAsync(trainSmallParts(lib), entry, constants, `train_small:${entry}`).then((h) => void (tier.special = h));
   return tier.compiling;
