@@ -204,4 +204,23 @@ describe('training semantics', () => {
       }
     }
   });
+
+  it('compile() creates the next fit\'s train pipeline off the main thread, once, and fit uses it', async () => {
+    const rt = await createRuntime();
+    try {
+      const dev = rt.device!;
+      const created: string[] = [];
+      const sync = dev.createComputePipeline.bind(dev);
+      const async_ = dev.createComputePipelineAsync.bind(dev);
+      dev.createComputePipeline = (d) => (created.push(`sync ${d.label}`), sync(d));
+      dev.createComputePipelineAsync = (d) => (created.push(`async ${d.label}`), async_(d));
+      const m = new Sequential([Input({ shape: [2] }), Dense({ units: 16, activation: 'tanh' }), Dense({ units: 2, activation: 'softmax' })], { runtime: rt });
+      for (const lr of [0.1, 0.01, 0.001]) m.compile({ optimizer: adam({ learningRate: lr }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const h = await m.fit(X, Y1.map(([t]) => [t, 1 - t]), { epochs: 3, engine: 'fused' });
+      expect(h.loss.every(Number.isFinite)).toBe(true);
+      expect(created.filter((c) => c.endsWith('train_small:train'))).toEqual(['async train_small:train']);
+    } finally {
+      rt.dispose();
+    }
+  });
 });

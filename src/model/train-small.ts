@@ -91,16 +91,18 @@ export function tsPipeline(s: Scheduler, custom: ShaderFile | null, entry: strin
   return h;
 }
 
-const inflight = new WeakMap<Scheduler, Set<Promise<void>>>();
+const inflight = new WeakMap<Scheduler, Map<string, Promise<void>>>();
 
-/** tsPipeline's pipeline created off the main thread; `pipelinesReady` waits for it. */
+/** tsPipeline's pipeline created off the main thread (once); `pipelinesReady` waits for it. */
 function tsPipelineAsync(s: Scheduler, custom: ShaderFile | null, entry: string, constants: Record<string, number>): void {
   const key = `${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
   if (memo.get(s)?.get(custom)?.has(key)) return;
-  let set = inflight.get(s);
-  if (!set) inflight.set(s, (set = new Set()));
+  let pending = inflight.get(s);
+  if (!pending) inflight.set(s, (pending = new Map()));
+  const pendingKey = `${custom ? custom.file + custom.code.length : ''}|${key}`;
+  if (pending.has(pendingKey)) return;
   const p: Promise<void> = s.pipelineAsync(trainSmallParts(custom), entry, constants, `train_small:${entry}`).then((h) => {
-    set.delete(p);
+    pending.delete(pendingKey);
     if (!h) return; // the pipeline call on first use reports the error
     let byLib = memo.get(s);
     if (!byLib) memo.set(s, (byLib = new Map()));
@@ -108,13 +110,13 @@ function tsPipelineAsync(s: Scheduler, custom: ShaderFile | null, entry: string,
     if (!byKey) byLib.set(custom, (byKey = new Map()));
     if (!byKey.has(key)) byKey.set(key, h);
   });
-  set.add(p);
+  pending.set(pendingKey, p);
 }
 
 /** Waits for the pipelines `prepareTrain` started, so a fit never creates one a second time. */
 export async function pipelinesReady(s: Scheduler): Promise<void> {
-  const set = inflight.get(s);
-  if (set && set.size > 0) await Promise.all([...set]);
+  const pending = inflight.get(s);
+  if (pending && pending.size > 0) await Promise.all([...pending.values()]);
 }
 
 /** The network as the GENERIC kernel reads it (`netd`, binding 2 of train_small.wgsl). */
