@@ -172,6 +172,17 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       trained[0].forEach((w, i) => expect(w).toBeCloseTo(trained[1][i], 5));
     });
 
+    it('setWeights rejects a tensor of the right size in the wrong shape, changing nothing', async () => {
+      const m = new Sequential([Input({ shape: [2] }), Dense({ units: 3 })], { runtime: rt });
+      m.setWeights([[[1, 2, 3], [4, 5, 6]], [0, 0, 0]]);
+      const transposed = rt.tensor([[1, 4], [2, 5], [3, 6]]);
+      expect(() => m.setWeights([transposed, rt.tensor([7, 8, 9])])).toThrow(new NNError('setWeights: weight 0 must have shape [2, 3], got [3, 2]'));
+      expect(await m.getWeights()).toEqual([[[1, 2, 3], [4, 5, 6]], [0, 0, 0]]);
+      m.setWeights([rt.tensor([[6, 5, 4], [3, 2, 1]]), rt.tensor([7, 8, 9])]);
+      expect(await m.getWeights()).toEqual([[[6, 5, 4], [3, 2, 1]], [7, 8, 9]]);
+      m.dispose();
+    });
+
     it('a disposed runtime refuses sync() and defineActivation()', async () => {
       const r = await createRuntime({ backend });
       r.dispose();

@@ -2,8 +2,9 @@
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 
-export function copyOf(rt: Runtime, t: Tensor): Tensor {
-  return rt.run({ op: 'model.copy', inputs: [t], outputs: [t.shape], gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4), cpu: ([a], [b]) => b.set(a) })[0];
+/** A new tensor with t's values; `op` names it in errors. */
+export function copyOf(rt: Runtime, t: Tensor, op = 'model.copy'): Tensor {
+  return rt.run({ op, inputs: [t], outputs: [t.shape], gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4), cpu: ([a], [b]) => b.set(a) })[0];
 }
 
 export function copyInto(rt: Runtime, src: Tensor, dst: Tensor): void {

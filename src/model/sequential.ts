@@ -322,17 +322,7 @@ export class Sequential {
     const rt = this.rt('getWeightTensors');
     const out: Tensor[] = [];
     this.layers.forEach((l, i) => {
-      for (const t of l.useBias ? [this.params![2 * i], this.params![2 * i + 1]] : [this.params![2 * i]]) {
-        out.push(
-          rt.run({
-            op: 'model.getWeights',
-            inputs: [t],
-            outputs: [t.shape],
-            gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4),
-            cpu: ([a], [b]) => b.set(a),
-          })[0],
-        );
-      }
+      for (const t of l.useBias ? [this.params![2 * i], this.params![2 * i + 1]] : [this.params![2 * i]]) out.push(copyOf(rt, t, 'model.getWeights'));
     });
     return out;
   }
@@ -354,7 +344,7 @@ export class Sequential {
     const staged = weights.map((w, k) => {
       if (w instanceof Tensor) {
         rt.checkTensor(op, w, `weight ${k}`);
-        if (w.size !== want[k].shape.reduce((p, d) => p * d, 1) || w.rank !== want[k].shape.length) {
+        if (w.rank !== want[k].shape.length || w.shape.some((d, i) => d !== want[k].shape[i])) {
           throw new NNError(`${op}: weight ${k} must have shape ${formatShape(want[k].shape)}, got ${formatShape(w.shape)}`);
         }
         return w;
@@ -369,7 +359,7 @@ export class Sequential {
     staged.forEach((w, k) => {
       const dst = this.params![want[k].index];
       const fresh = w instanceof Tensor
-        ? rt.run({ op: 'model.setWeights', inputs: [w], outputs: [dst.shape], gpu: (s, [a], [b]) => s.copy(a.buffer, 0, b.buffer, 0, a.size * 4), cpu: ([a], [b]) => b.set(a) })[0]
+        ? copyOf(rt, w, 'model.setWeights')
         : rt.fromData(w, dst.shape, 'model.setWeights');
       dst.dispose();
       this.params![want[k].index] = fresh;
