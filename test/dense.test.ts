@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, NNError, type Runtime } from '../src/index';
-import { setGemmVariant, type GemmVariant } from '../src/kernels/dense';
+import type { GemmVariant } from '../src/kernels/dense';
 
 const EPS32 = 2 ** -24;
 
@@ -86,7 +86,6 @@ beforeAll(async () => {
   cpu = await createRuntime({ backend: 'cpu' });
 });
 afterAll(() => {
-  setGemmVariant(null);
   gpu?.dispose();
   cpu?.dispose();
 });
@@ -113,7 +112,12 @@ const VARIANTS: { variant: GemmVariant; shapes: typeof SHAPES; dense: typeof SHA
 ];
 
 describe.each(VARIANTS)('matmul ($variant GEMM)', ({ variant, shapes, dense: denseShapes, acts }) => {
-  beforeAll(() => setGemmVariant(variant));
+  // A runtime pinned to this variant (createRuntime's tuning); it shadows the file's default one.
+  let gpu: Runtime;
+  beforeAll(async () => {
+    gpu = await createRuntime({ tuning: { gemm: variant } });
+  });
+  afterAll(() => gpu?.dispose());
 
   for (const [m, k, n] of shapes) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {

@@ -36,6 +36,11 @@ export interface KernelTuning {
    * 'never', or 'auto' (CPU adapters only for rows up to 256).
    */
   reg2?: 'auto' | 'always' | 'never';
+  /**
+   * Dense / matmul GEMM: 'tiled' (workgroup-memory tiles, real GPUs) or 'direct' (register blocks
+   * only: barriers are slow on CPU adapters, where it runs about 2x faster). Default: from the profile.
+   */
+  gemm?: 'tiled' | 'direct';
 }
 
 type AdapterFacts = { architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };

@@ -25,29 +25,12 @@ const fround = Math.fround;
 
 /** `tiled`: workgroup-memory tiles (real GPUs); `direct`: register blocks only (CPU adapters). */
 export type GemmVariant = 'tiled' | 'direct';
-let forcedVariant: GemmVariant | null = null;
-
-/** @internal For tests and benchmarks: force a GEMM variant (null: choose by adapter). */
-export function setGemmVariant(v: GemmVariant | null): void {
-  forcedVariant = v;
-}
 
 /** Tile of output columns per workgroup of the direct variant: DIRECT_WG_X * 4. */
 const DIRECT_WG = [8, 4] as const;
 
-const variants = new WeakMap<Scheduler, GemmVariant>();
-
 function chooseVariant(s: Scheduler): GemmVariant {
-  if (forcedVariant) return forcedVariant;
-  let v = variants.get(s);
-  if (!v) {
-    const info = (s.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const text = `${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`;
-    // On CPU adapters barriers are slow; plain register blocks run about 2x faster there.
-    v = /software|llvmpipe|lavapipe|swiftshader/i.test(text) ? 'direct' : 'tiled';
-    variants.set(s, v);
-  }
-  return v;
+  return s.tuning.gemm ?? (s.profile.software ? 'direct' : 'tiled');
 }
 
 /** Activation fused into a GEMM: forward epilogue or dz = act_backward(z, dy) prologue. */
