@@ -488,7 +488,7 @@ export class Runtime implements TensorOwner {
   mishGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('mish', x, dy); }
   hardSwishGrad(x: Tensor, dy: Tensor): Tensor { return this.activationGrad('hardSwish', x, dy); }
 
-  // --- dense (src/kernels/dense.ts, matmul.ts, sgd.ts; docs/dense.md)
+  // --- dense (src/kernels/dense.ts, matmul.ts, optimizer.ts; docs/dense.md)
 
   /** [M, K] x [K, N] -> [M, N]; `transposeA`: a is [K, M], `transposeB`: b is [N, K]. */
   matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor { return matmul(this, a, b, opts); }
@@ -498,7 +498,7 @@ export class Runtime implements TensorOwner {
   denseForward<A extends string>(x: Tensor, kernel: Tensor, bias?: Tensor | null, opts?: DenseForwardOptions<A>): { y: Tensor; z: Tensor | null } { return denseForward(this, x, kernel, bias, opts); }
   /** {dx, dkernel, dbias} from dy = dL/dy; pass `z` (and `activation`) when one was fused. */
   denseGrad<A extends string>(x: Tensor, kernel: Tensor, dy: Tensor, opts?: DenseGradOptions<A>): DenseGrads { return denseGrad(this, x, kernel, dy, opts); }
-  /** In place: param -= lr grad, or Keras momentum; lists update two tensors per dispatch. */
+  /** In place: param -= lr grad, or Keras momentum; a list updates each tensor in a dispatch of its own. */
   sgdUpdate(param: Tensor | readonly Tensor[], grad: Tensor | readonly Tensor[], opts: SgdOptions): void { sgdUpdate(this, param, grad, opts); }
 
   // --- softmax and losses

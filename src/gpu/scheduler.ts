@@ -500,6 +500,13 @@ export class Scheduler {
     return this.pool.acquire(bytes, label);
   }
 
+  private unusedBinding: GPUBuffer | null = null;
+
+  /** A small storage buffer, made once, for a binding the dispatch's kernel leaves unread (an optional input). */
+  placeholder(): GPUBuffer {
+    return (this.unusedBinding ??= this.createStorage(16, 'unused binding'));
+  }
+
   releaseStorage(buffer: GPUBuffer): void {
     if (this.lostError) return;
     this.pool.release(buffer);

@@ -6,7 +6,7 @@
 import optimizerShader from '../../shaders/optimizer.wgsl?raw';
 import { NNError, describeValue, formatShape } from '../errors';
 import { IDS_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
-import { Optimizer, optUpdate32, type OptStep } from '../model/optimizers';
+import { Optimizer, optUpdate32, writeOptStep, type OptStep } from '../model/optimizers';
 import type { Runtime } from '../runtime';
 import { sameShape } from '../shape';
 import type { Tensor } from '../tensor';
@@ -20,9 +20,7 @@ function uniform(o: OptStep, n: number, alpha: number): Uint8Array {
   const buf = new ArrayBuffer(64);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
-  u[0] = o.kind;
-  u[1] = o.flags;
-  f.set([o.lr, o.b1, o.b2, o.oneMinusB1, o.oneMinusB2, o.eps, o.momentum, o.rho, o.oneMinusRho, o.wd], 2);
+  writeOptStep(u, f, 0, o);
   u[12] = n;
   f[13] = alpha;
   return new Uint8Array(buf);
@@ -50,16 +48,14 @@ export function optimizerStep(rt: Runtime, params: readonly Tensor[], grads: rea
         checkBindable(label, s, pg, 'param');
         if (pg.size === 0) return;
         const st = states[i] ? ws[k++] : null;
-        const dummy = st ? null : s.createStorage(16, `${label}:no state`);
         s.dispatch({
           label,
           pipeline,
-          bindings: [{ binding: 0, buffer: gs[i].buffer }, { binding: 1, buffer: pg.buffer }, { binding: 2, buffer: st ? st.buffer : dummy! }],
+          bindings: [{ binding: 0, buffer: gs[i].buffer }, { binding: 1, buffer: pg.buffer }, { binding: 2, buffer: st ? st.buffer : s.placeholder() }],
           uniform: uniform(o, pg.size, alpha),
           uniformBinding: 3,
           workgroups: Math.ceil(pg.size / WG),
         });
-        if (dummy) s.releaseStorage(dummy);
       });
     },
     cpu: (gs, ws) => {

@@ -9,8 +9,6 @@ import { NNError, describeValue } from '../errors';
 
 export const OPT = { SGD: 0, ADAM: 1, RMSPROP: 2, ADAGRAD: 3 } as const;
 export const OPT_FLAG = { NESTEROV: 1, AMSGRAD: 2, CENTERED: 4 } as const;
-/** Most state slots any optimizer keeps per parameter (layout: slot-major, [slots][P]). */
-export const MAX_SLOTS = 3;
 
 type Kind = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 /** A number in [min, max] (either end excluded when `open` names it). */
@@ -147,6 +145,13 @@ export interface OptStep {
   rho: number;
   oneMinusRho: number;
   wd: number;
+}
+
+/** Writes `o` as the WGSL struct OptStep (lib/optimizers.wgsl) at u32 index `at` of a uniform. */
+export function writeOptStep(u: Uint32Array, f: Float32Array, at: number, o: OptStep): void {
+  u[at] = o.kind;
+  u[at + 1] = o.flags;
+  f.set([o.lr, o.b1, o.b2, o.oneMinusB1, o.oneMinusB2, o.eps, o.momentum, o.rho, o.oneMinusRho, o.wd], at + 2);
 }
 
 /** Back-compatible name: `new SGD({learningRate, momentum, nesterov})`. */

@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor';
 import { ACT } from '../gpu/ids';
 import { VALUE, rowValue32 } from '../losses/table';
 import { lossOpName } from './metrics';
-import { cpuActBackward, cpuActForward, netPipeline, noWeights, trainUniform, tsPipeline, type NetSpec } from './train-small';
+import { cpuActBackward, cpuActForward, netPipeline, trainUniform, tsPipeline, type NetSpec } from './train-small';
 
 const fr = Math.fround;
 const WG = 64;
@@ -154,7 +154,7 @@ export function batchMetrics(rt: Runtime, spec: NetSpec, yPred: Tensor, yTrue: T
     tolerance: { rtol: 1e-5, atol: 1e-6 },
     gpu: (s, [tg, pg, wg], [lg]) => {
       const { pipeline, descriptor } = netPipeline(s, ms, 'batch_metrics', { PRED_IN_STORAGE: 1 });
-      const bindings = [{ binding: 1, buffer: tg.buffer }, { binding: 2, buffer: descriptor }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }, { binding: 8, buffer: wg ? wg.buffer : noWeights(s) }];
+      const bindings = [{ binding: 1, buffer: tg.buffer }, { binding: 2, buffer: descriptor }, { binding: 3, buffer: pg.buffer }, { binding: 5, buffer: lg.buffer }, { binding: 8, buffer: wg ? wg.buffer : s.placeholder() }];
       s.dispatch({ label, pipeline, bindings, uniform: trainUniform({ batch: nb, slot, sampleWeights: sw }), uniformBinding: 7, workgroups: 1 });
     },
     cpu: ([ts, ps, ws], [ls]) => {

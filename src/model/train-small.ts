@@ -7,7 +7,7 @@ import trainSmallShader from '../../shaders/train_small.wgsl?raw';
 import type { PipelineHandle, Scheduler } from '../gpu/scheduler';
 import { ACT } from '../gpu/ids';
 import { CUSTOM_ACTIVATION_STUB, IDS_LIB, LOSS_TERMS_LIB, LOSSES_LIB, MATH_LIB, OPTIMIZERS_LIB, type ShaderFile } from '../gpu/shaders';
-import { adamAlpha, optUpdate32, OPT, type OptStep } from './optimizers';
+import { adamAlpha, optUpdate32, OPT, writeOptStep, type OptStep } from './optimizers';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { VALUE, rowGrad32, rowValue32, type ValueId } from '../losses/table';
@@ -141,14 +141,6 @@ export function netDescriptor(spec: NetSpec): Uint32Array {
 }
 
 const descriptors = new WeakMap<Scheduler, Map<string, GPUBuffer>>();
-const unweighted = new WeakMap<Scheduler, GPUBuffer>();
-
-/** What binding 8 (sample_w) holds when no row carries a weight (params.weighted = 0). */
-export function noWeights(s: Scheduler): GPUBuffer {
-  let b = unweighted.get(s);
-  if (!b) unweighted.set(s, (b = s.createStorage(16, 'train_small:no sample weights')));
-  return b;
-}
 
 /** The descriptor buffer of a network, uploaded once per scheduler. */
 function netBuffer(s: Scheduler, spec: NetSpec): GPUBuffer {
@@ -292,12 +284,7 @@ export function trainUniform(c: Partial<TrainChunk> & { slot?: number }): Uint8A
   u[9] = c.stopBelow === null || c.stopBelow === undefined ? 0 : 1;
   u[10] = c.keepOutputs ? 1 : 0;
   u[11] = c.slot ?? 0;
-  const o = c.opt;
-  if (o) {
-    u[12] = o.kind;
-    u[13] = o.flags;
-    f.set([o.lr, o.b1, o.b2, o.oneMinusB1, o.oneMinusB2, o.eps, o.momentum, o.rho, o.oneMinusRho, o.wd], 14);
-  }
+  if (c.opt) writeOptStep(u, f, 12, c.opt);
   u[24] = c.iter0 ?? 0;
   return new Uint8Array(buf);
 }
@@ -323,7 +310,6 @@ export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: 
     tolerance: { rtol: 1e-4, atol: 1e-6 },
     gpu: (s, [xg, yg, swg], [lg, wg, vg, pg]) => {
       const { pipeline, descriptor } = netPipeline(s, spec, 'train', { OPT_KIND: c.opt.kind });
-      const none = swg ? null : noWeights(s);
       s.dispatch({
         label,
         pipeline,
@@ -335,7 +321,7 @@ export function trainChunk(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, w: 
           { binding: 4, buffer: vg.buffer },
           { binding: 5, buffer: lg.buffer },
           { binding: 6, buffer: pg.buffer },
-          { binding: 8, buffer: swg ? swg.buffer : none! },
+          { binding: 8, buffer: swg ? swg.buffer : s.placeholder() },
         ],
         uniform: trainUniform(c),
         uniformBinding: 7,
@@ -403,7 +389,7 @@ export function evaluateFused(rt: Runtime, spec: NetSpec, x: Tensor, y: Tensor, 
           { binding: 2, buffer: descriptor },
           { binding: 3, buffer: wg.buffer },
           { binding: 5, buffer: og.buffer },
-          { binding: 8, buffer: noWeights(s) },
+          { binding: 8, buffer: s.placeholder() },
         ],
         uniform: trainUniform({ n }),
         uniformBinding: 7,
