@@ -272,3 +272,10 @@ export function rowGrad32(id: ValueId, p: ArrayLike<number>, po: number, t: Arra
     dp[dpo + k] = fr(g / nb);
   }
 }
+
+/** The loss op name (`rt.lossGrad`) that computes value id `id` on probabilities. */
+export function lossOpName(id: ValueId): string {
+  const e = LOSSES.find((l) => l.id === id && l.targets !== 'classIndices');
+  if (!e) throw new Error(`no loss op computes value id ${id}`);
+  return e.name;
+}

@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { copyInto, copyOf, readAndFree } from './copies';
 import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
-import { adamAlpha, OPT, type Optimizer } from './optimizers';
+import { adamAlpha, OPT, type Optimizer, type OptStep } from './optimizers';
 import { shuffledRows } from './random';
 import { batchMetrics, flagNonFinite, putRows, scatterRows, type GeneralNet, type Rows } from './train-general';
 
@@ -70,22 +70,20 @@ export class GeneralEngine implements Engine {
     return [...this.s.params, ...this.s.states, ...(this.outputs ? [this.outputs] : [])];
   }
 
-  private step(xb: Tensor, yb: Tensor, swb: Tensor | null, start: number, permT: Tensor | null, logs: Tensor, slot: number, lr: number, iteration: number): void {
-    const { net, params, states, optimizer } = this.s;
+  /** One mini-batch, inside the caller's tidy; `o` is the chunk's optimizer step. */
+  private step(xb: Tensor, yb: Tensor, swb: Tensor | null, start: number, permT: Tensor | null, logs: Tensor, slot: number, o: OptStep, iteration: number): null {
+    const { net, params, states } = this.s;
     const { rt, spec, L } = net;
-    rt.tidy(() => {
-      const { a, z } = net.forward(params, xb, true);
-      batchMetrics(rt, spec, a[L], yb, logs, slot, swb);
-      if (this.outputs) {
-        if (permT) scatterRows(rt, a[L], permT, start, this.outputs);
-        else putRows(rt, a[L], this.outputs, start);
-      }
-      const grads = net.backward(params, a, z, yb, swb);
-      const o = optimizer.step(lr);
-      const ids = this.trainable;
-      optimizerStep(rt, ids.map((i) => params[i]), ids.map((i) => grads[i]), ids.map((i) => states[i]), o, o.kind === OPT.ADAM ? adamAlpha(o, iteration) : 0);
-      return null;
-    });
+    const { a, z } = net.forward(params, xb, true);
+    batchMetrics(rt, spec, a[L], yb, logs, slot, swb);
+    if (this.outputs) {
+      if (permT) scatterRows(rt, a[L], permT, start, this.outputs);
+      else putRows(rt, a[L], this.outputs, start);
+    }
+    const grads = net.backward(params, a, z, yb, swb);
+    const ids = this.trainable;
+    optimizerStep(rt, ids.map((i) => params[i]), ids.map((i) => grads[i]), ids.map((i) => states[i]), o, o.kind === OPT.ADAM ? adamAlpha(o, iteration) : 0);
+    return null;
   }
 
   private evaluateInto(logs: Tensor, slot: number): void {
@@ -105,6 +103,7 @@ export class GeneralEngine implements Engine {
     const { rt } = this.s.net;
     const { x, y } = this.s;
     const n = x.n;
+    const o = this.s.optimizer.step(lr);
     // per epoch: loss and metric sums, then (after them all) a flag per epoch: a weight not finite
     const logsT = rt.zeros([count * this.stride + count]);
     const vlogsT = this.s.val ? rt.zeros([count * this.stride]) : null;
@@ -120,7 +119,7 @@ export class GeneralEngine implements Engine {
           if (hooks) await hooks.begin(batch, nb);
           iteration++;
           const sw = this.s.sampleWeights;
-          rt.tidy(() => this.step(x.batch(b0, nb, perm, permT), y.batch(b0, nb, perm, permT), sw ? sw.batch(b0, nb, perm, permT) : null, b0, permT, logsT, t, lr, iteration));
+          rt.tidy(() => this.step(x.batch(b0, nb, perm, permT), y.batch(b0, nb, perm, permT), sw ? sw.batch(b0, nb, perm, permT) : null, b0, permT, logsT, t, o, iteration));
           if (hooks) {
             const sums = await logsT.read();
             const rows = b0 + nb;

@@ -10,8 +10,7 @@ import type { Scheduler } from '../gpu/scheduler';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { ACT } from '../gpu/ids';
-import { VALUE, rowValue32 } from '../losses/table';
-import { lossOpName } from './metrics';
+import { VALUE, lossOpName, rowValue32 } from '../losses/table';
 import { cpuActBackward, cpuActForward, netPipeline, trainUniform, tsPipeline, type NetSpec } from './train-small';
 
 const fr = Math.fround;
@@ -133,10 +132,17 @@ export function putRows(rt: Runtime, src: Tensor, dst: Tensor, start: number): v
   });
 }
 
-/** The spec the metric sums are specialised for: only the output layer matters. */
+const metricSpecs = new WeakMap<NetSpec, NetSpec>();
+
+/** The spec the metric sums are specialised for (only the output layer matters), one per spec: netPipeline's caches key on it. */
 function metricSpec(spec: NetSpec): NetSpec {
-  const L = spec.dims.length - 1;
-  return { dims: [1, spec.dims[L]], acts: [Math.max(0, spec.acts[L - 1])], bias: [true], loss: spec.loss, metrics: spec.metrics, custom: null };
+  let ms = metricSpecs.get(spec);
+  if (!ms) {
+    const L = spec.dims.length - 1;
+    ms = { dims: [1, spec.dims[L]], acts: [Math.max(0, spec.acts[L - 1])], bias: [true], loss: spec.loss, metrics: spec.metrics, custom: null };
+    metricSpecs.set(spec, ms);
+  }
+  return ms;
 }
 
 /** logs[slot * (1 + metrics) + ...] += loss (times each row's sample weight, if given) and metric sums of predictions [nb, K] against targets, in row order. */
@@ -224,6 +230,7 @@ function kindOf(code: number): Kind {
 export class GeneralNet {
   readonly L: number;
   readonly kinds: Kind[];
+  private lossOp: string | null = null;
   constructor(
     readonly rt: Runtime,
     readonly spec: NetSpec,
@@ -293,7 +300,7 @@ export class GeneralNet {
     let dz: Tensor;
     if (spec.loss === VALUE.CCE && lastCode === ACT.SOFTMAX) dz = rt.lossGrad('categoricalCrossentropy', z[L]!, t, { fromLogits: true });
     else if (spec.loss === VALUE.BCE && lastCode === ACT.SIGMOID) dz = rt.lossGrad('binaryCrossentropy', z[L]!, t, { fromLogits: true });
-    else dz = this.dzOf(L, a, z, rt.lossGrad(lossOpName(spec.loss), out, t));
+    else dz = this.dzOf(L, a, z, rt.lossGrad((this.lossOp ??= lossOpName(spec.loss)), out, t));
     // class weights scale each row's dL/dz (as the fused kernel does)
     if (sw) dz = scaleRows(rt, dz, sw);
     const grads: Tensor[] = new Array(2 * L);

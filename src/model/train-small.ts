@@ -143,9 +143,15 @@ export function netDescriptor(spec: NetSpec): Uint32Array {
 const descriptors = new WeakMap<Scheduler, Map<string, GPUBuffer>>();
 
 /** The descriptor buffer of a network, uploaded once per scheduler. */
+const descriptorOf = new WeakMap<NetSpec, { d: Uint32Array; key: string }>();
+
 function netBuffer(s: Scheduler, spec: NetSpec): GPUBuffer {
-  const d = netDescriptor(spec);
-  const key = d.join(',');
+  let dk = descriptorOf.get(spec);
+  if (!dk) {
+    const d = netDescriptor(spec);
+    descriptorOf.set(spec, (dk = { d, key: d.join(',') }));
+  }
+  const { d, key } = dk;
   let m = descriptors.get(s);
   if (!m) descriptors.set(s, (m = new Map()));
   let b = m.get(key);
@@ -165,7 +171,22 @@ const tiers = new WeakMap<Scheduler, Map<string, Tiers>>();
 /** Register-class network shapes whose train pipeline was compiled on the caller's path. */
 const smallShapes = new WeakMap<Scheduler, Set<string>>();
 
+// Per scheduler and spec object: the per-op engine looks a pipeline up on every mini-batch.
+const tierCache = new WeakMap<Scheduler, WeakMap<NetSpec, Map<string, { tier: Tiers; constants: Record<string, number> }>>>();
+
 function tierOf(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number>): { tier: Tiers; constants: Record<string, number> } {
+  let bySpec = tierCache.get(s);
+  if (!bySpec) tierCache.set(s, (bySpec = new WeakMap()));
+  let bySpecKey = bySpec.get(spec);
+  if (!bySpecKey) bySpec.set(spec, (bySpecKey = new Map()));
+  let quick = entry;
+  for (const k in extra) quick += `|${k}=${extra[k]}`;
+  let hit = bySpecKey.get(quick);
+  if (!hit) bySpecKey.set(quick, (hit = tierOfUncached(s, spec, entry, extra)));
+  return hit;
+}
+
+function tierOfUncached(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number>): { tier: Tiers; constants: Record<string, number> } {
   const lib = spec.custom ? spec.custom.lib : null;
   const constants = netConstants(spec, extra);
   const key = `${entry}|${lib ? lib.file + lib.code.length : ''}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
