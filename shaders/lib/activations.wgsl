@@ -1,7 +1,7 @@
 // Every activation and its derivative, selected by the override ACTIVATION (ids in
 // src/activations/table.ts); p packs the parameters (table.ts `pack`). act_backward returns
 // dy * f'(x). NaN in x or dy gives NaN; kinks take the documented one-sided derivative.
-// Requires: lib/math.wgsl, lib/custom_activation.wgsl.
+// Requires: lib/math.wgsl, lib/ids.wgsl, lib/custom_activation.wgsl.
 
 override ACTIVATION: u32 = 0u;
 
@@ -250,66 +250,66 @@ fn act_backward(x: f32, dy: f32, p: vec4<f32>) -> f32 {
 
 fn act_forward_any(x: f32, p: vec4<f32>) -> f32 {
   switch ACTIVATION {
-    case 0u: { return x; }                                                // identity
-    case 1u: { return act_mul_add(p.x, x, p.y); }                         // linear
-    case 2u: { return select(select(0.0, -1.0, p.x != 0.0), 1.0, x >= 0.0); }  // step
-    case 3u: { return act_sigmoid(x); }
-    case 4u: { return act_tanh(x); }
-    case 5u: { return select(0.0, x, x > 0.0); }                          // relu
-    case 6u: { return select(p.x * x, x, x > 0.0); }                      // leakyRelu
-    case 7u: { return min(max(x, 0.0), 6.0); }                            // relu6
-    case 8u: { return select(p.x * m_fexpm1_neg(clamp(x, -40.0, 0.0)), x, x > 0.0); }        // elu
-    case 9u: { return select(p.z * m_fexpm1_neg(clamp(x, -40.0, 0.0)), p.y * x, x > 0.0); }  // selu
-    case 10u: { return select(p.x * m_fexpm1(x / p.x), x, x > 0.0); }     // celu
-    case 11u: { return act_softplus(x); }
-    case 12u: {                                                           // softsign
+    case ACT_IDENTITY: { return x; }
+    case ACT_LINEAR: { return act_mul_add(p.x, x, p.y); }
+    case ACT_STEP: { return select(select(0.0, -1.0, p.x != 0.0), 1.0, x >= 0.0); }
+    case ACT_SIGMOID: { return act_sigmoid(x); }
+    case ACT_TANH: { return act_tanh(x); }
+    case ACT_RELU: { return select(0.0, x, x > 0.0); }
+    case ACT_LEAKY_RELU: { return select(p.x * x, x, x > 0.0); }
+    case ACT_RELU6: { return min(max(x, 0.0), 6.0); }
+    case ACT_ELU: { return select(p.x * m_fexpm1_neg(clamp(x, -40.0, 0.0)), x, x > 0.0); }
+    case ACT_SELU: { return select(p.z * m_fexpm1_neg(clamp(x, -40.0, 0.0)), p.y * x, x > 0.0); }
+    case ACT_CELU: { return select(p.x * m_fexpm1(x / p.x), x, x > 0.0); }
+    case ACT_SOFTPLUS: { return act_softplus(x); }
+    case ACT_SOFTSIGN: {
       if (abs(x) >= 67108864.0) { return m_copysign(1.0, x); }
       return x / (1.0 + abs(x));
     }
-    case 13u: { return clamp(act_mul_add(p.x, x, p.y), 0.0, 1.0); }        // hardSigmoid
-    case 14u: { return act_silu(x); }
-    case 15u: { return select(act_gelu(x), act_gelu_tanh(x), p.x != 0.0); }
-    case 16u: { return act_mish(x); }
-    case 17u: {                                                           // hardSwish
+    case ACT_HARD_SIGMOID: { return clamp(act_mul_add(p.x, x, p.y), 0.0, 1.0); }
+    case ACT_SILU: { return act_silu(x); }
+    case ACT_GELU: { return select(act_gelu(x), act_gelu_tanh(x), p.x != 0.0); }
+    case ACT_MISH: { return act_mish(x); }
+    case ACT_HARD_SWISH: {
       if (x <= -3.0) { return 0.0; }
       if (x >= 3.0) { return x; }
       return x * (x + 3.0) / 6.0;
     }
-    case 1000u: { return custom_forward(x); }
+    case ACT_CUSTOM: { return custom_forward(x); }
     default: { return m_nan(x); }
   }
 }
 
 fn act_backward_any(x: f32, dy: f32, p: vec4<f32>) -> f32 {
   switch ACTIVATION {
-    case 0u: { return dy; }
-    case 1u: { return dy * p.x; }
-    case 2u: { return 0.0; }
-    case 3u: { return dy * m_e_over_sq(m_fexp_hl(-abs(x), 0)); }   // e / (1 + e)^2, e = e^-|x|
-    case 4u: { return act_tanh_back(x, dy); }
-    case 5u: { return select(0.0, dy, x > 0.0); }
-    case 6u: { return select(dy * p.x, dy, x > 0.0); }
-    case 7u: { return select(0.0, dy, x > 0.0 && x < 6.0); }
-    case 8u: { return select(act_scaled_exp(dy * p.x, x), dy, x > 0.0); }
-    case 9u: { return select(act_scaled_exp(dy * p.z, x), dy * p.y, x > 0.0); }
-    case 10u: {                                          // e^(x/alpha) > 0 when alpha < 0: may exceed FLT_MAX where dy e^.. does not
+    case ACT_IDENTITY: { return dy; }
+    case ACT_LINEAR: { return dy * p.x; }
+    case ACT_STEP: { return 0.0; }
+    case ACT_SIGMOID: { return dy * m_e_over_sq(m_fexp_hl(-abs(x), 0)); }   // e / (1 + e)^2, e = e^-|x|
+    case ACT_TANH: { return act_tanh_back(x, dy); }
+    case ACT_RELU: { return select(0.0, dy, x > 0.0); }
+    case ACT_LEAKY_RELU: { return select(dy * p.x, dy, x > 0.0); }
+    case ACT_RELU6: { return select(0.0, dy, x > 0.0 && x < 6.0); }
+    case ACT_ELU: { return select(act_scaled_exp(dy * p.x, x), dy, x > 0.0); }
+    case ACT_SELU: { return select(act_scaled_exp(dy * p.z, x), dy * p.y, x > 0.0); }
+    case ACT_CELU: {                                          // e^(x/alpha) > 0 when alpha < 0: may exceed FLT_MAX where dy e^.. does not
       let y = x / p.x;
       let big = y > 64.0;
       let v = dy * m_fexp(y, 0.0, select(0, -24, big));
       return select(select(v, v * 16777216.0, big), dy, x > 0.0);
     }
-    case 11u: { return dy * act_sigmoid(x); }
-    case 12u: { let d = 1.0 + abs(x); return dy / (d * d); }
-    case 13u: { return select(0.0, dy * p.x, x > p.z && x < p.w); }   // (p.z, p.w): where 0 < alpha x + beta < 1
-    case 14u: { return act_times(dy, act_silu_grad(x)); }
-    case 15u: { return act_times(dy, select(act_gelu_grad(x), act_gelu_tanh_grad(x), p.x != 0.0)); }
-    case 16u: { return act_times(dy, act_mish_grad(x)); }
-    case 17u: {
+    case ACT_SOFTPLUS: { return dy * act_sigmoid(x); }
+    case ACT_SOFTSIGN: { let d = 1.0 + abs(x); return dy / (d * d); }
+    case ACT_HARD_SIGMOID: { return select(0.0, dy * p.x, x > p.z && x < p.w); }   // (p.z, p.w): where 0 < alpha x + beta < 1
+    case ACT_SILU: { return act_times(dy, act_silu_grad(x)); }
+    case ACT_GELU: { return act_times(dy, select(act_gelu_grad(x), act_gelu_tanh_grad(x), p.x != 0.0)); }
+    case ACT_MISH: { return act_times(dy, act_mish_grad(x)); }
+    case ACT_HARD_SWISH: {
       if (x <= -3.0) { return 0.0; }
       if (x >= 3.0) { return dy; }
       return dy * ((2.0 * x + 3.0) / 6.0);
     }
-    case 1000u: { return custom_backward(x, custom_forward(x), dy); }
+    case ACT_CUSTOM: { return custom_backward(x, custom_forward(x), dy); }
     default: { return m_nan(x); }
   }
 }

@@ -7,12 +7,12 @@ import activationShader from '../../shaders/activation.wgsl?raw';
 import { NNError, formatShape, invalid } from '../errors';
 import { BUILTIN_ACTIVATIONS, findActivation, foldName } from '../activations/table';
 import type { ActivationParams, ActivationSpec, CustomActivationDefinition, PackedParams } from '../activations/types';
-import { ACTIVATIONS_LIB, CUSTOM_ACTIVATION_STUB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { ACT_CUSTOM_ID } from '../gpu/ids';
+import { ACTIVATIONS_LIB, CUSTOM_ACTIVATION_STUB, IDS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Binding, PipelineHandle, Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 
-export const CUSTOM_ACTIVATION_ID = 1000;
 const KERNEL: ShaderFile = { file: 'activation.wgsl', code: activationShader };
 
 interface CustomEntry {
@@ -55,9 +55,9 @@ function resolve(rt: Runtime, fn: string, name: unknown): Resolved {
 const partsOf = new WeakMap<CustomEntry, ShaderFile[]>();
 let builtinParts: ShaderFile[] | null = null;
 function shaderParts(custom: CustomEntry | null): ShaderFile[] {
-  if (!custom) return (builtinParts ??= [MATH_LIB, CUSTOM_ACTIVATION_STUB, ACTIVATIONS_LIB, KERNEL]);
+  if (!custom) return (builtinParts ??= [MATH_LIB, IDS_LIB, CUSTOM_ACTIVATION_STUB, ACTIVATIONS_LIB, KERNEL]);
   let parts = partsOf.get(custom);
-  if (!parts) partsOf.set(custom, (parts = [MATH_LIB, custom.lib, ACTIVATIONS_LIB, KERNEL]));
+  if (!parts) partsOf.set(custom, (parts = [MATH_LIB, IDS_LIB, custom.lib, ACTIVATIONS_LIB, KERNEL]));
   return parts;
 }
 
@@ -144,7 +144,7 @@ export function activationForward(rt: Runtime, name: string, x: Tensor, params?:
     inputs: [x],
     outputs: [x.shape],
     tolerance: { ulp: custom?.ulp ?? 4 },
-    gpu: (s, [xt], [y]) => dispatchElementwise(s, label, shaderParts(custom), 'forward', custom ? CUSTOM_ACTIVATION_ID : spec.id, [xt], [0], y, p),
+    gpu: (s, [xt], [y]) => dispatchElementwise(s, label, shaderParts(custom), 'forward', spec.id, [xt], [0], y, p),
     cpu: ([xs], [ys]) => {
       for (let i = 0; i < xs.length; i++) ys[i] = spec.forward(xs[i], p);
     },
@@ -165,7 +165,7 @@ export function activationBackward(rt: Runtime, name: string, x: Tensor, dy: Ten
     inputs: [x, dy],
     outputs: [x.shape],
     tolerance: { ulp: custom?.ulp ?? 4 },
-    gpu: (s, [xt, dyt], [dx]) => dispatchElementwise(s, label, shaderParts(custom), 'backward', custom ? CUSTOM_ACTIVATION_ID : spec.id, [xt, dyt], [0, 1], dx, p),
+    gpu: (s, [xt, dyt], [dx]) => dispatchElementwise(s, label, shaderParts(custom), 'backward', spec.id, [xt, dyt], [0, 1], dx, p),
     cpu: ([xs, dys], [dxs]) => {
       for (let i = 0; i < xs.length; i++) dxs[i] = spec.backward(xs[i], dys[i], p);
     },
@@ -204,7 +204,7 @@ export function defineCustomActivation(rt: Runtime, name: string, def: CustomAct
   const spec: ActivationSpec = {
     name,
     aliases: [],
-    id: CUSTOM_ACTIVATION_ID,
+    id: ACT_CUSTOM_ID,
     doc: { formula: wgsl.forward, derivative: wgsl.backward },
     paramNames: [],
     pack(params) {
@@ -219,7 +219,7 @@ export function defineCustomActivation(rt: Runtime, name: string, def: CustomAct
   if (!rt.scheduler) return Promise.resolve();
   const s = rt.scheduler;
   const parts = shaderParts(entry);
-  const handles = ['forward', 'backward'].map((e) => elementwisePipeline(s, parts, e, CUSTOM_ACTIVATION_ID, `${name}.${e}`));
+  const handles = ['forward', 'backward'].map((e) => elementwisePipeline(s, parts, e, ACT_CUSTOM_ID, `${name}.${e}`));
   entry.compiled = (async () => {
     for (const h of handles) {
       const err = await h.error;

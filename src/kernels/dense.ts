@@ -11,12 +11,12 @@ import denseShader from '../../shaders/dense.wgsl?raw';
 import { NNError, formatShape, invalid } from '../errors';
 import { findActivation } from '../activations/table';
 import type { ActivationParams, ActivationSpec, PackedParams } from '../activations/types';
-import { ACTIVATIONS_LIB, CUSTOM_ACTIVATION_STUB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
+import { ACTIVATIONS_LIB, CUSTOM_ACTIVATION_STUB, IDS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import type { CustomActivationName, ElementwiseActivationName, NameOf } from '../names';
-import { CUSTOM_ACTIVATION_ID, knownActivations } from './activation';
+import { knownActivations } from './activation';
 
 const KERNEL: ShaderFile = { file: 'dense.wgsl', code: denseShader };
 const fround = Math.fround;
@@ -74,7 +74,7 @@ const partsOf = new WeakMap<ShaderFile, ShaderFile[]>();
 function shaderParts(act: FusedActivation | undefined): ShaderFile[] {
   const lib = act?.custom ?? CUSTOM_ACTIVATION_STUB;
   let parts = partsOf.get(lib);
-  if (!parts) partsOf.set(lib, (parts = [MATH_LIB, lib, ACTIVATIONS_LIB, KERNEL]));
+  if (!parts) partsOf.set(lib, (parts = [MATH_LIB, IDS_LIB, lib, ACTIVATIONS_LIB, KERNEL]));
   return parts;
 }
 
@@ -253,7 +253,7 @@ export function fusedActivation(rt: Runtime, op: string, name: unknown, params: 
     invalid(op, 'activationParams', 'an object like {alpha: 0.2}', params);
   }
   const custom = rt.activations.custom.get(name);
-  if (custom) return { spec: custom.spec, id: CUSTOM_ACTIVATION_ID, custom: custom.lib, p: custom.spec.pack(params) };
+  if (custom) return { spec: custom.spec, id: custom.spec.id, custom: custom.lib, p: custom.spec.pack(params) };
   const spec = findActivation(name);
   if (!spec) throw new NNError(`${op}: unknown activation '${name}' (known: ${knownActivations(rt)})`);
   return { spec, id: spec.id, custom: null, p: spec.pack(params) };
