@@ -117,7 +117,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>,
     return;
   }
   var scale = params.scale;
-  if (LOSS != VALUE_HALF_SQUARED_ERROR && LOSS != VALUE_CCE) {
+  if (LOSS != VALUE_HALF_SQUARED_ERROR) {
     scale = scale / f32(n);
   }
   for (var k = 0u; k < n; k++) {

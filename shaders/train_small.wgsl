@@ -1,14 +1,14 @@
-// Whole-network SGD for small dense networks, specialised per network by override constants
+// Whole-network training for small dense networks, specialised per network by override constants
 // (layer sizes, activations, bias, loss, metrics), so the per-sample loops unroll and, for networks
 // of up to 64 parameters and 32 units, the weights live in private arrays (registers once unrolled).
-//   train:    one invocation runs n_epochs epochs: per mini-batch forward, loss, backward, SGD;
+//   train:    one invocation runs n_epochs epochs: per mini-batch forward, loss, backward, update;
 //             writes each epoch's loss and metrics to `logs`, optionally the last epoch's outputs.
 //   predict:  one workgroup per sample, forward only.   evaluate: loss/metric means, 1 invocation.
 //   The general (per-op) path uses: batch_metrics, act_forward / act_backward, gather_rows.
 // float32, one rounding per operation in the per-op order: z = (sum_i a_i w_ij) + b_j,
 // dW_ij += a_i dz_j, da_i = sum_j dz_j w_ij, then the optimizer step. Keras derivatives from the output y:
 // sigmoid dy*y*(1-y), tanh dy*(1-y*y), relu y > 0. Weights Keras order: kernel [in, out], bias [out].
-// logs: [epochs done, stop reason (0 none, 1 loss below, 2 not finite), stop epoch,
+// logs: [epochs done, stop reason (below), stop epoch,
 //        stride (1 + NM) per epoch, then (keep_out) the outputs [n, K] of the last epoch run].
 // perm: [n] row order scratch, then the stop flag.
 // Loss, metrics and their gradients come from lib/losses.wgsl (the same Keras conventions as the

@@ -233,19 +233,6 @@ fn m_exp_hl(a: f32, k: i32) -> vec2<f32> {
   return vec2<f32>(m_ldexp(h, n), m_ldexp(l, n));
 }
 
-// e^x - 1 = 2^n (1 + q) - 1, regrouped per n so that no step cancels.
-fn m_expm1(x: f32) -> f32 {
-  if (abs(x) <= 0.3465) { return m_expm1_small(x); }
-  let xc = clamp(x, -200.0, 200.0);
-  let nf = round(xc * M_LOG2E);
-  let q = m_expm1_small(m_opaque(xc - nf * M_LN2_HI) - nf * M_LN2_LO);
-  let n = i32(nf);
-  if (n < -25 || n > 24) { return m_ldexp(1.0 + q, n) - 1.0; }
-  let t = bitcast<f32>(u32(n + 127) << 23u);
-  if (n < 0) { return fma(t, q, t - 1.0); }
-  return t * (q + (1.0 - 1.0 / t));
-}
-
 // log(1 + f) for f in [-1/3, 1/2]: f - (f^2/2 - s (f^2/2 + R(s^2))), s = f / (2 + f); the
 // leading f is exact, so the error stays in the small correction.
 fn m_log1p_core(f: f32) -> f32 {
@@ -366,18 +353,3 @@ fn m_gelu_g(u: f32) -> f32 {
   let w = 1.0 / u;
   return u * m_poly_gelu_g3(w * w);
 }
-
-// Phi(x), standard normal CDF (gelu's gate).
-fn m_normal_cdf(x: f32) -> f32 {
-  let a = abs(x);
-  if (a <= 0.675) { return fma(x, m_poly_phi_c(x * x), 0.5); }
-  let q = m_exp_neg_half_sq(min(a, 15.0), 0) * m_phi_r(min(a, 15.0));
-  return select(q, 1.0 - q, x > 0.0);
-}
-// erf(x) = 2 Phi(x sqrt 2) - 1; erfc(x) = 2 Phi(-x sqrt 2). (The scaling by sqrt 2 rounds.)
-fn m_erf(x: f32) -> f32 {
-  let t = x * 1.4142135623730951;
-  if (abs(t) <= 0.675) { return 2.0 * t * m_poly_phi_c(t * t); }
-  return 2.0 * m_normal_cdf(t) - 1.0;
-}
-fn m_erfc(x: f32) -> f32 { return 2.0 * m_normal_cdf(-x * 1.4142135623730951); }

@@ -4,7 +4,7 @@ enable subgroups;
 // subgroup: the workgroup is exactly one subgroup (WG = the adapter's only subgroup size). Max by
 // subgroupMax (NaN tested apart: lavapipe's max drops NaN); sums by a shuffle-xor butterfly of
 // error-free two-sums, in a fixed order for a given subgroup size, so every lane ends with the
-// same bits. The composer moves `enable` to the top of the module.
+// same bits. Its `enable` must open the module, so it comes first in the parts (SOFTMAX_MODULES).
 // Requires: lib/math.wgsl, lib/rows.wgsl.
 
 // Max over the subgroup's lanes, NaN if any lane holds NaN.

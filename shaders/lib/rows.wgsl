@@ -205,7 +205,7 @@ fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 // ---- the register layout of softmax_reg.wgsl and softmax_long.wgsl: lane `lane` of `lanes`
 // holds slots k of four elements each
 
-// element index of slot k, component c, for a lane `lane` of `lanes`, component c, for a lane `lane` of `lanes`
+// element index of slot k, component c, for lane `lane` of `lanes`
 fn reg_elem(k: u32, c: u32, lanes: u32, lane: u32) -> u32 {
   if (VEC4) {
     return 4u * (k * lanes + lane) + c;
