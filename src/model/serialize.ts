@@ -10,14 +10,15 @@
  * Keras 3 `model.to_json()`, a Keras 2 / tfjs topology, or (with its weights) the earlier JSON.
  * Formats are told apart by the shape of the JSON. See src/model/io/.
  */
-import { NNError } from '../errors';
+import { NNError, formatShape } from '../errors';
+import { sameShape } from '../shape';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { Dense, Input, type DenseLayer } from './layers';
 import { Sequential } from './sequential';
 import { artifactsFromModelJSON, decodeWeights, encodeWeights, joinBuffers, type IOHandler, type ModelArtifacts, type ModelJSONFile, type NamedValues, type SaveResult } from './io/artifacts';
 import { loadSource, saveArtifacts } from './io/handlers';
-import { compileFromKeras, describing, parseTopology, topologyToKeras, trainingConfigFor, type CompileSettings, type TopologySpec } from './io/keras';
+import { compileFromKeras, describing, isDict, parseTopology, topologyToKeras, trainingConfigFor, type CompileSettings, type TopologySpec } from './io/keras';
 
 export type { IOHandler, ModelArtifacts, SaveResult } from './io/artifacts';
 
@@ -64,10 +65,6 @@ export interface OptimizerWeight {
   shape: number[];
   dtype?: 'float32' | 'int32';
   values: Float32Array | Int32Array | readonly number[];
-}
-interface OptimizerStateHooks {
-  optimizerWeights?(): OptimizerWeight[] | Promise<OptimizerWeight[]>;
-  setOptimizerWeights?(weights: OptimizerWeight[]): void | Promise<void>;
 }
 
 /** Our compile settings, kept exact beside tfjs's trainingConfig (which cannot say e.g. halfSquaredError or AdamW). */
@@ -152,14 +149,15 @@ export async function modelToArtifacts(model: Sequential, opts: SaveOptions = {}
   const names = model.layers.flatMap((l) => [`${l.name}/kernel`, ...(l.useBias ? [`${l.name}/bias`] : [])]);
   const weights: NamedValues[] = [];
   try {
-    for (let i = 0; i < tensors.length; i++) weights.push({ name: names[i], shape: [...tensors[i].shape], dtype: 'float32', values: await tensors[i].read() });
+    // All reads in flight at once: one round trip, not one per weight.
+    const values = await Promise.all(tensors.map((t) => t.read()));
+    tensors.forEach((t, i) => weights.push({ name: names[i], shape: [...t.shape], dtype: 'float32', values: values[i] }));
   } finally {
     tensors.forEach((t: Tensor) => t.dispose());
   }
   const compile = model.compileConfig as CompileSettings | null;
-  const hooks = model as unknown as OptimizerStateHooks;
-  if (compile && opts.includeOptimizer !== false && typeof hooks.optimizerWeights === 'function') {
-    for (const w of await hooks.optimizerWeights()) {
+  if (compile && opts.includeOptimizer !== false) {
+    for (const w of await model.optimizerWeights()) {
       const dtype = w.dtype ?? 'float32';
       weights.push({ name: w.name, shape: [...w.shape], dtype, values: dtype === 'int32' ? Int32Array.from(w.values) : Float32Array.from(w.values), group: 'optimizer' });
     }
@@ -229,8 +227,8 @@ function matchWeights(model: Sequential, saved: NamedValues[], op: string): Name
   }
   chosen.forEach((s, i) => {
     const w = want[i];
-    if (s.shape.length !== w.shape.length || s.shape.some((d, k) => d !== w.shape[k])) {
-      throw new NNError(`${op}: weight '${s.name}' has shape [${s.shape.join(', ')}], the model's '${w.name}' needs [${w.shape.join(', ')}]`);
+    if (!sameShape(s.shape, w.shape)) {
+      throw new NNError(`${op}: weight '${s.name}' has shape ${formatShape(s.shape)}, the model's '${w.name}' needs ${formatShape(w.shape)}`);
     }
     if (s.values.some((v) => !Number.isFinite(v))) throw new NNError(`${op}: weight '${s.name}' holds NaN or infinity`);
   });
@@ -284,10 +282,7 @@ export async function modelFromArtifacts(a: ModelArtifacts, opts: LoadOptions, o
       } catch (e) {
         throw new NNError(`${op}: the saved compile settings cannot be applied (${(e as Error).message}); pass {compile: false} to load the model uncompiled`);
       }
-      const hooks = model as unknown as OptimizerStateHooks;
-      if (optimizerState.length > 0 && typeof hooks.setOptimizerWeights === 'function') {
-        await hooks.setOptimizerWeights(optimizerState.map(({ name, shape, dtype, values }) => ({ name, shape, dtype, values })));
-      }
+      if (optimizerState.length > 0) model.setOptimizerWeights(optimizerState.map(({ name, shape, dtype, values }) => ({ name, shape, dtype, values })));
     }
     return model;
   } catch (e) {
@@ -295,8 +290,6 @@ export async function modelFromArtifacts(a: ModelArtifacts, opts: LoadOptions, o
     throw e;
   }
 }
-
-const isDict = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function parseText(text: string, op: string): unknown {
   try {

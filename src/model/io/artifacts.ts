@@ -4,7 +4,8 @@
  * `weightsManifest`, and the encoding of weights in that buffer (little-endian, in spec order;
  * float32 and int32, and on reading the converter's uint8 / uint16 / float16 quantization).
  */
-import { NNError } from '../../errors';
+import { NNError, formatShape } from '../../errors';
+import { sizeOf } from '../../shape';
 
 export type WeightDtype = 'float32' | 'int32' | 'bool';
 
@@ -72,7 +73,6 @@ export interface NamedValues {
   group?: string;
 }
 
-const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
 export function joinBuffers(data: ArrayBuffer | ArrayBuffer[] | ArrayBufferView | undefined): ArrayBuffer {
   if (data === undefined) return new ArrayBuffer(0);
@@ -94,7 +94,7 @@ export function encodeWeights(weights: readonly NamedValues[]): { specs: WeightS
   const out = new Uint8Array(bytes);
   let at = 0;
   const specs = weights.map((w) => {
-    if (w.values.length !== size(w.shape)) throw new NNError(`save: weight '${w.name}' has ${w.values.length} values for shape [${w.shape.join(', ')}]`);
+    if (w.values.length !== sizeOf(w.shape)) throw new NNError(`save: weight '${w.name}' has ${w.values.length} values for shape ${formatShape(w.shape)}`);
     // Typed arrays are little-endian on every platform WebGPU runs on; tfjs assumes the same.
     const typed = w.dtype === 'int32' ? Int32Array.from(w.values) : Float32Array.from(w.values);
     out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), at);
@@ -121,7 +121,7 @@ export function decodeWeights(data: ArrayBuffer, specs: readonly WeightSpec[], o
   let at = 0;
   for (const spec of specs) {
     if (!spec || typeof spec.name !== 'string' || !Array.isArray(spec.shape)) throw new NNError(`${op}: corrupt weight spec ${JSON.stringify(spec)}`);
-    const n = size(spec.shape);
+    const n = sizeOf(spec.shape);
     const q = spec.quantization;
     const itemBytes = q ? (q.dtype === 'uint8' ? 1 : q.dtype === 'uint16' || q.dtype === 'float16' ? 2 : 0) : spec.dtype === 'float32' || spec.dtype === 'int32' ? 4 : spec.dtype === 'bool' ? 1 : 0;
     if (itemBytes === 0) throw new NNError(`${op}: weight '${spec.name}' has unsupported dtype ${JSON.stringify(q ? q.dtype : spec.dtype)} (supported: float32, int32, bool; quantized uint8, uint16, float16)`);

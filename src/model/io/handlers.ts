@@ -11,6 +11,7 @@
  *   manifest names, relative to it (with its query string, as tfjs).
  */
 import { NNError } from '../../errors';
+import { isNode } from '../../gpu/device';
 import { artifactsInfo, joinBuffers, modelJSONFor, type ModelArtifacts, type SaveResult } from './artifacts';
 
 /** What a URL holds: model.json-like JSON with a reader of its weight files, or whole artifacts. */
@@ -18,7 +19,6 @@ export type Source =
   | { kind: 'json'; json: unknown; read: (paths: string[]) => Promise<ArrayBuffer[]> }
   | { kind: 'artifacts'; artifacts: ModelArtifacts };
 
-export const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 

@@ -15,7 +15,8 @@ import { getInitializer, type Initializer, type InitializerConfig } from '../ini
 
 type Dict = Record<string, unknown>;
 
-const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
+/** A plain JSON object (not null, not an array). */
+export const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** snake_case -> camelCase, as tfjs's convertPythonicToTs does for keys (`beta_1` -> `beta1`). */
 export function camel(s: string): string {
