@@ -84,3 +84,8 @@ export function formatShape(shape: readonly number[]): string {
   }
   return text;
 }
+
+/** Rejects an options object with a key not in `known`, naming it and listing the known ones. */
+export function checkKeys(op: string, options: object, known: readonly string[]): void {
+  for (const k of Object.keys(options)) if (!known.includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: ${known.join(', ')})`);
+}

@@ -4,7 +4,7 @@
  * the cross-entropy from logits (softmax fused with it, one workgroup per row), float64 on the CPU.
  */
 import lossShader from '../../shaders/loss.wgsl?raw';
-import { NNError, formatShape } from '../errors';
+import { NNError, checkKeys, formatShape } from '../errors';
 import { IDS_LIB, LOSS_TERMS_LIB, MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
@@ -55,9 +55,7 @@ function plan(rt: Runtime, op: string, name: unknown, yPred: Tensor, yTrue: Tens
     if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new NNError(`${where}: options must be an object like {reduction: 'mean'}, got ${String(options)}`);
     const isXent = canonical === 'binaryCrossentropy' || canonical === 'categoricalCrossentropy' || canonical === 'sparseCategoricalCrossentropy';
     const known = isXent ? ['reduction', 'fromLogits'] : ['reduction'];
-    for (const k of Object.keys(options)) {
-      if (!known.includes(k)) throw new NNError(`${where}: unknown option '${k}' (known: ${known.join(', ')})`);
-    }
+    checkKeys(where, options, known);
     opts = options as LossOptions;
   }
   const reduction = opts.reduction ?? 'mean';

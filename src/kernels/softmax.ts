@@ -10,7 +10,7 @@ import softmaxLongShader from '../../shaders/softmax_long.wgsl?raw';
 import rowsLib from '../../shaders/lib/rows.wgsl?raw';
 import reduceWorkgroupLib from '../../shaders/lib/reduce_workgroup.wgsl?raw';
 import reduceSubgroupLib from '../../shaders/lib/reduce_subgroup.wgsl?raw';
-import { NNError, formatShape } from '../errors';
+import { NNError, checkKeys, formatShape } from '../errors';
 import { MATH_LIB, type ShaderFile } from '../gpu/shaders';
 import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
@@ -79,9 +79,7 @@ export function rowView(op: string, shape: readonly number[], axis: unknown = -1
 function checkOptions(op: string, opts: unknown, allowed: string[]): Record<string, unknown> {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new NNError(`${op}: options must be an object like {axis: -1}, got ${String(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: ${allowed.join(', ')})`);
-  }
+  checkKeys(op, opts, allowed);
   return opts as Record<string, unknown>;
 }
 

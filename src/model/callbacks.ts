@@ -3,7 +3,7 @@
  * of onTrainBegin/End, onEpochBegin/End, onBatchBegin/End, and the built-ins earlyStopping,
  * reduceLROnPlateau and learningRateScheduler.
  */
-import { NNError, describeValue } from '../errors';
+import { NNError, checkKeys, describeValue } from '../errors';
 import type { Logs } from './history';
 
 type Hook<A extends unknown[]> = ((...args: A) => void | Promise<void>) | undefined;
@@ -74,10 +74,6 @@ function checkMode(op: string, mode: unknown): Mode {
 function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean, expected: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new NNError(`${op}: ${name} must be ${expected}, got ${describeValue(v)}`);
   return v;
-}
-
-function checkKeys(op: string, args: object, known: string[]): void {
-  for (const k of Object.keys(args)) if (!known.includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: ${known.join(', ')})`);
 }
 
 export interface EarlyStoppingArgs {

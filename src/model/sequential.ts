@@ -4,7 +4,7 @@
  * Training runs on the GPU (weights and optimiser state stay there); networks whose weights
  * fit in workgroup memory train many epochs per dispatch (src/model/train-small.ts).
  */
-import { NNError, describeValue, formatShape, invalid } from '../errors';
+import { NNError, checkKeys, describeValue, formatShape, invalid } from '../errors';
 import { findActivation } from '../activations/table';
 import type { Runtime } from '../runtime';
 import { flatten, nest, type NestedArray, type TensorLike } from '../shape';
@@ -194,9 +194,7 @@ export class Sequential {
   compile<L extends string, M extends string = never, O extends string = never>(args: CompileArgs<L, M, O>): void {
     const op = 'compile';
     if (!args || typeof args !== 'object' || Array.isArray(args)) invalid(op, 'the arguments', "an object like {optimizer: 'sgd', loss: 'mse', metrics: ['mae']}", args);
-    for (const k of Object.keys(args)) {
-      if (!['optimizer', 'loss', 'metrics'].includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: optimizer, loss, metrics)`);
-    }
+    checkKeys(op, args, ['optimizer', 'loss', 'metrics']);
     if (this.layers.length === 0) throw new NNError(`${op}: the model has no layers`);
     const optimizer = getOptimizer(op, args.optimizer);
     const loss = findLoss(op, args.loss);
@@ -427,9 +425,7 @@ export class Sequential {
     const c = this.compiled;
     const rt = this.rt(op);
     if (args === null || typeof args !== 'object' || Array.isArray(args)) invalid(op, 'the options', 'an object like {epochs: 10}', args);
-    for (const k of Object.keys(args)) {
-      if (!FIT_KEYS.includes(k)) throw new NNError(`${op}: unknown option '${k}' (known: ${FIT_KEYS.join(', ')})`);
-    }
+    checkKeys(op, args, FIT_KEYS);
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
     const initialEpoch = args.initialEpoch ?? 0;
