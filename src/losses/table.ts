@@ -63,6 +63,9 @@ const ALL_LOSSES: readonly LossEntry[] = LOSSES;
 const LOSS_BY_NAME = new Map<string, LossEntry>();
 for (const l of ALL_LOSSES) for (const n of [l.name, ...l.aliases]) LOSS_BY_NAME.set(n, l);
 
+/** The name of the loss a name or alias means, or undefined. */
+export const canonicalLoss = (name: string): string | undefined => LOSS_BY_NAME.get(name)?.name;
+
 /** A value named for an error message: quoted strings, typed others. */
 function shown(v: unknown): string {
   return typeof v === 'string' ? `'${v}'` : v === undefined ? 'nothing' : `${typeof v} ${String(v)}`;
@@ -104,6 +107,9 @@ export const METRICS = [
 export type MetricSpelling = (typeof METRICS)[number]['name'] | (typeof METRICS)[number]['aliases'][number];
 const METRIC_BY_NAME = new Map<string, MetricEntry>();
 for (const m of METRICS) for (const n of [m.name, ...m.aliases]) METRIC_BY_NAME.set(n, m);
+
+/** The name of the metric a name or alias means, or undefined. */
+export const canonicalMetric = (name: string): string | undefined => METRIC_BY_NAME.get(name)?.name;
 
 /** The value id of a metric for this loss and output width; Keras: 'accuracy' is binary with one output or a BCE loss. */
 export function metricValueId(op: string, name: unknown, loss: LossEntry, units: number): ValueId {

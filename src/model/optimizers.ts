@@ -5,6 +5,7 @@
  * Kinds and flags reach WGSL as OPT_* constants (shaders/lib/ids.wgsl) and a uniform, so changing
  * an optimizer or a hyperparameter never compiles another pipeline.
  */
+import { foldName } from '../activations/table';
 import { NNError, describeValue } from '../errors';
 
 export const OPT = { SGD: 0, ADAM: 1, RMSPROP: 2, ADAGRAD: 3 } as const;
@@ -33,8 +34,16 @@ const ENTRIES = [
 export type OptimizerSpelling = (typeof ENTRIES)[number]['className'] | (typeof ENTRIES)[number]['aliases'][number];
 /** Every optimizer spelling `compile` takes. */
 export const OPTIMIZER_SPELLINGS: readonly OptimizerSpelling[] = [...new Set(ENTRIES.flatMap((e) => [e.className, ...e.aliases]))];
-const ALL: readonly Entry[] = ENTRIES;const BY_NAME = new Map<string, Entry>();
+const ALL: readonly Entry[] = ENTRIES;
+const BY_NAME = new Map<string, Entry>();
 for (const e of ALL) for (const n of [e.className, ...e.aliases]) BY_NAME.set(n, e);
+
+/** The class name and option names of the optimizer a spelling means, case, '_' and '-' ignored (model files), or undefined. */
+export function optimizerByFoldedName(name: string): { className: string; options: readonly string[] } | undefined {
+  const f = foldName(name);
+  const e = ALL.find((x) => [x.className, ...x.aliases].some((n) => foldName(n) === f));
+  return e ? { className: e.className, options: Object.keys(e.params) } : undefined;
+}
 
 /** Keras / tfjs config spellings of the parameters. */
 const SNAKE: Record<string, string> = {

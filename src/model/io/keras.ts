@@ -9,9 +9,10 @@
  */
 import { NNError } from '../../errors';
 import { findActivation, foldName } from '../../activations/table';
-import { LOSSES, METRICS } from '../../losses/table';
+import { canonicalLoss, canonicalMetric } from '../../losses/table';
 import type { DenseLayer } from '../layers';
 import { getInitializer, type Initializer, type InitializerConfig } from '../initializers';
+import { optimizerByFoldedName } from '../optimizers';
 
 type Dict = Record<string, unknown>;
 
@@ -342,8 +343,6 @@ const TFJS_METRIC: Record<string, string> = {
   categoricalCrossentropy: 'categorical_crossentropy', sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
 };
 
-const canonicalLoss = (n: string) => LOSSES.find((l) => l.name === n || (l.aliases as readonly string[]).includes(n))?.name;
-const canonicalMetric = (n: string) => METRICS.find((m) => m.name === n || (m.aliases as readonly string[]).includes(n))?.name;
 
 const num = (c: Record<string, unknown>, k: string, d: number): number => (typeof c[k] === 'number' ? (c[k] as number) : d);
 
@@ -377,15 +376,6 @@ export function trainingConfigFor(s: CompileSettings): TrainingConfig | null {
   return { loss, metrics, optimizer_config: optimizer };
 }
 
-/** Keys each optimizer takes, and tfjs / Keras spellings of their class names. */
-const OPTIMIZER_KEYS: Record<string, string[]> = {
-  SGD: ['learningRate', 'momentum', 'nesterov', 'weightDecay'],
-  Adam: ['learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay'],
-  AdamW: ['learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay'],
-  RMSprop: ['learningRate', 'rho', 'momentum', 'epsilon', 'centered', 'weightDecay'],
-  Adagrad: ['learningRate', 'initialAccumulatorValue', 'epsilon', 'weightDecay'],
-};
-const OPTIMIZER_CLASS: Record<string, string> = { sgd: 'SGD', momentum: 'SGD', adam: 'Adam', adamw: 'AdamW', rmsprop: 'RMSprop', adagrad: 'Adagrad' };
 
 /** A tfjs / Keras optimizer config (string, {class_name, config}, snake or camel keys) as ours. */
 export function optimizerFromKeras(v: unknown): CompileSettings['optimizer'] {
@@ -396,9 +386,10 @@ export function optimizerFromKeras(v: unknown): CompileSettings['optimizer'] {
   if (raw.useNesterov !== undefined) raw.nesterov = raw.useNesterov;
   if (raw.decay !== undefined && raw.rho === undefined && foldName(given) === 'rmsprop') raw.rho = raw.decay;
   if (raw.lr !== undefined && raw.learningRate === undefined) raw.learningRate = raw.lr;
-  const className = OPTIMIZER_CLASS[foldName(given)] ?? given;
-  const keys = OPTIMIZER_KEYS[className];
-  if (!keys) return { className, config: {} }; // compile names the optimizers it knows
+  // tfjs's MomentumOptimizer is SGD with momentum
+  const entry = optimizerByFoldedName(foldName(given) === 'momentum' ? 'sgd' : given);
+  if (!entry) return { className: given, config: {} }; // compile names the optimizers it knows
+  const { className, options: keys } = entry;
   const config: Record<string, number | boolean> = {};
   for (const k of keys) {
     const x = raw[k];
