@@ -606,10 +606,11 @@ export class Sequential {
     slots.forEach((s, k) => data.fill(s.init, k * P, (k + 1) * P));
     const byName = new Map(weights.map((w) => [w.name, w]));
     const iter = byName.get('iter');
+    const mine = this.weightSlots();
     slots.forEach((slot, k) => {
       // A slot saved for no weight (tfjs's SGD keeps none) starts from its initial value.
-      if (!this.weightSlots().some((w) => byName.has(`${w.name}/${slot.name}`))) return;
-      for (const w of this.weightSlots()) {
+      if (!mine.some((w) => byName.has(`${w.name}/${slot.name}`))) return;
+      for (const w of mine) {
         const v = byName.get(`${w.name}/${slot.name}`);
         if (!v) throw new NNError(`${op}: the saved optimizer state has no '${w.name}/${slot.name}' (${this.compiled!.optimizer.className} keeps ${slots.map((x) => x.name).join(', ')})`);
         if (v.values.length !== w.size) throw new NNError(`${op}: optimizer weight '${v.name}' has ${v.values.length} values, expected ${w.size}`);
@@ -621,8 +622,8 @@ export class Sequential {
     this.iterations = iter ? Number(iter.values[0]) : 0;
   }
 
-  /** The model's weights (Keras names) and their place in the packed [P] layout. */
-  private weightSlots(): { name: string; shape: number[]; offset: number; size: number }[] {
+  /** @internal The model's weights, Keras order and names (`<layer>/kernel`, `<layer>/bias`), and their place in the packed [P] layout. */
+  weightSlots(): { name: string; shape: number[]; offset: number; size: number }[] {
     const out: { name: string; shape: number[]; offset: number; size: number }[] = [];
     let off = 0;
     for (const l of this.layers) {

@@ -146,7 +146,7 @@ function legacyFromJSON(j: ModelJSON, runtime: Runtime): Sequential {
 /** The model as tfjs model artifacts: topology, weights (+ optimizer state), training config. */
 export async function modelToArtifacts(model: Sequential, opts: SaveOptions = {}): Promise<ModelArtifacts> {
   const tensors = model.getWeightTensors();
-  const names = model.layers.flatMap((l) => [`${l.name}/kernel`, ...(l.useBias ? [`${l.name}/bias`] : [])]);
+  const names = model.weightSlots().map((w) => w.name);
   const weights: NamedValues[] = [];
   try {
     // All reads in flight at once: one round trip, not one per weight.
@@ -213,10 +213,7 @@ function buildModel(spec: TopologySpec, runtime: Runtime, op: string): Sequentia
 
 /** The saved weights for the model's [kernel, bias, ...]: by name (tfjs `<layer>/kernel`, or ending so), else in order. */
 function matchWeights(model: Sequential, saved: NamedValues[], op: string): NamedValues[] {
-  const want = model.layers.flatMap((l) => [
-    { name: `${l.name}/kernel`, shape: [l.inputUnits, l.units] },
-    ...(l.useBias ? [{ name: `${l.name}/bias`, shape: [l.units] }] : []),
-  ]);
+  const want = model.weightSlots();
   const strip = (n: string) => n.replace(/:0$/, '');
   const byName = want.map((w) => saved.find((s) => strip(s.name) === w.name) ?? saved.find((s) => strip(s.name).endsWith(`/${w.name}`)));
   let chosen: NamedValues[];
