@@ -10,7 +10,7 @@ import { BindGroupCache } from './bind-groups';
 import { asWait } from './node-polling';
 import { BufferPool } from './pool';
 import { deviceProfile, type DeviceProfile, type KernelTuning } from './profile';
-import { composeShader, type ShaderFile } from './shaders';
+import { composeShader, type ComposedShader, type ShaderFile } from './shaders';
 
 const UNIFORM_STRIDE = 256;
 /** How long a failed readback waits for the device's `lost` promise before blaming the read. */
@@ -212,15 +212,14 @@ export class Scheduler {
       byParts.set(consts, hit);
       return hit;
     }
-    const tail = `|${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
     const shader = composeShader(parts);
-    const key = shader.key + tail;
+    const key = pipelineKey(shader, entry, constants);
     const cached = this.pipelines.get(key);
     if (cached) {
       this.fastPipelines.set(fastKey, cached);
       return cached;
     }
-    const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
+    const name = label ?? defaultLabel(parts, entry);
     const mod = this.moduleFor(parts, shader);
     this.compileCount++;
     this.device.pushErrorScope('validation');
@@ -248,10 +247,10 @@ export class Scheduler {
    */
   async pipelineAsync(parts: readonly ShaderFile[], entry: string, constants: Record<string, number> = {}, label?: string): Promise<PipelineHandle | null> {
     const shader = composeShader(parts);
-    const key = shader.key + `|${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+    const key = pipelineKey(shader, entry, constants);
     const cached = this.pipelines.get(key);
     if (cached) return cached;
-    const name = label ?? `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
+    const name = label ?? defaultLabel(parts, entry);
     const mod = this.moduleFor(parts, shader);
     try {
       const pipeline = await this.device.createComputePipelineAsync({ layout: 'auto', compute: { module: mod.module, entryPoint: entry, constants }, label: name });
@@ -592,4 +591,14 @@ function summarizeOps(ops: string[]): string {
 function sameBytes(staging: Uint8Array, offset: number, bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (staging[offset + i] !== bytes[i]) return false;
   return true;
+}
+
+/** A pipeline's cache key: the composed text's key, the entry and the constants in name order. */
+function pipelineKey(shader: ComposedShader, entry: string, constants: Record<string, number>): string {
+  return `${shader.key}|${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+}
+
+/** `<last file without .wgsl>:<entry>`, e.g. `dense:forward`. */
+function defaultLabel(parts: readonly ShaderFile[], entry: string): string {
+  return `${parts[parts.length - 1].file.replace(/\.wgsl$/, '')}:${entry}`;
 }

@@ -94,7 +94,7 @@ export function gather(rt: Runtime, flat: Tensor, pieces: readonly { shape: read
 /** Writes the pieces back into ranges of `flat` (the inverse of gather). */
 export function scatter(rt: Runtime, parts: readonly Tensor[], flat: Tensor, ranges: readonly (readonly [number, number][])[]): void {
   rt.run({
-    op: `model.unpack [${flat.size}]`,
+    op: `model.scatter [${flat.size}]`,
     inputs: [...parts],
     outputs: [],
     writes: [flat],

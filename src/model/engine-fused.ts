@@ -7,7 +7,7 @@
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { copyInto, copyOf, readAndFree } from './copies';
-import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
+import { NO_RESULT, type BatchHooks, type Chunk, type ChunkResult, type Engine, type Snapshot } from './fit-loop';
 import type { Optimizer } from './optimizers';
 import { evaluateFused, specialise, trainChunk, type NetSpec, type TrainChunk } from './train-small';
 
@@ -55,7 +55,6 @@ interface FusedSnapshot extends Snapshot {
 }
 
 const REASONS = [null, 'lossBelow', 'lossNotFinite', 'weightNotFinite'] as const;
-const EMPTY: ChunkResult = { count: 0, logs: new Float32Array(0), base: 0, stride: 1, val: null, valBase: 0, valStride: 0, stop: null };
 
 export class FusedEngine implements Engine {
   readonly maxInFlight = 8;
@@ -95,7 +94,7 @@ export class FusedEngine implements Engine {
     rt.scheduler?.flush();
     const logs = readAndFree(logsT);
     const vals = vt ? readAndFree(vt) : null;
-    const chunk: FusedChunk = { e0, count, lr, snap, outputs: null, result: Promise.resolve(EMPTY) };
+    const chunk: FusedChunk = { e0, count, lr, snap, outputs: null, result: Promise.resolve(NO_RESULT) };
     const result = (async (): Promise<ChunkResult> => {
       const l = await logs;
       chunk.outputs = this.outputsOf(l, p);

@@ -9,7 +9,7 @@ import { optimizerStep } from '../kernels/optimizer';
 import type { Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 import { copyInto, copyOf, readAndFree } from './copies';
-import type { BatchHooks, Chunk, ChunkResult, Engine, Snapshot } from './fit-loop';
+import { NO_RESULT, type BatchHooks, type Chunk, type ChunkResult, type Engine, type Snapshot } from './fit-loop';
 import { adamAlpha, OPT, type Optimizer, type OptStep } from './optimizers';
 import { shuffledRows } from './random';
 import { batchMetrics, flagNonFinite, putRows, scatterRows, type GeneralNet, type Rows } from './train-general';
@@ -107,7 +107,7 @@ export class GeneralEngine implements Engine {
     // per epoch: loss and metric sums, then (after them all) a flag per epoch: a weight not finite
     const logsT = rt.zeros([count * this.stride + count]);
     const vlogsT = this.s.val ? rt.zeros([count * this.stride]) : null;
-    const chunk: GeneralChunk = { e0, count, snaps: [], result: Promise.resolve({ count: 0, logs: new Float32Array(0), base: 0, stride: 1, val: null, valBase: 0, valStride: 0, stop: null }) };
+    const chunk: GeneralChunk = { e0, count, snaps: [], result: Promise.resolve(NO_RESULT) };
     const run = async (): Promise<ChunkResult> => {
       for (let t = 0; t < count; t++) {
         const e = e0 + t;

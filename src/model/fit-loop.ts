@@ -26,6 +26,9 @@ export interface ChunkResult {
   stop: { epoch: number; reason: 'lossBelow' | 'lossNotFinite' | 'weightNotFinite' } | null;
 }
 
+/** What a chunk's result is until it arrives (a placeholder; the loop never reads it). */
+export const NO_RESULT: ChunkResult = { count: 0, logs: new Float32Array(0), base: 0, stride: 1, val: null, valBase: 0, valStride: 0, stop: null };
+
 export interface Chunk {
   readonly e0: number;
   readonly count: number;

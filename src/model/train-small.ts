@@ -75,17 +75,26 @@ export function trainSmallParts(custom: ShaderFile | null): ShaderFile[] {
 
 const memo = new WeakMap<Scheduler, Map<ShaderFile | null, Map<string, PipelineHandle>>>();
 
+/** The pipelines of one scheduler and custom library, by `entryKey`. */
+function memoFor(s: Scheduler, custom: ShaderFile | null): Map<string, PipelineHandle> {
+  let byLib = memo.get(s);
+  if (!byLib) memo.set(s, (byLib = new Map()));
+  let byKey = byLib.get(custom);
+  if (!byKey) byLib.set(custom, (byKey = new Map()));
+  return byKey;
+}
+
+const entryKey = (entry: string, constants: Record<string, number>) => `${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+const libKey = (lib: ShaderFile | null) => (lib ? lib.file + lib.code.length : '');
+
 /**
  * A pipeline of train_small.wgsl, memoised here by (custom library, entry, constants): the
  * scheduler's own cache composes and hashes the whole shader text on every call, which costs
  * more than a small dispatch on the per-op path.
  */
 export function tsPipeline(s: Scheduler, custom: ShaderFile | null, entry: string, constants: Record<string, number>): PipelineHandle {
-  let byLib = memo.get(s);
-  if (!byLib) memo.set(s, (byLib = new Map()));
-  let byKey = byLib.get(custom);
-  if (!byKey) byLib.set(custom, (byKey = new Map()));
-  const key = `${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+  const byKey = memoFor(s, custom);
+  const key = entryKey(entry, constants);
   let h = byKey.get(key);
   if (!h) byKey.set(key, (h = s.pipeline(trainSmallParts(custom), entry, constants, `train_small:${entry}`)));
   return h;
@@ -95,19 +104,16 @@ const inflight = new WeakMap<Scheduler, Map<string, Promise<void>>>();
 
 /** tsPipeline's pipeline created off the main thread (once); `pipelinesReady` waits for it. */
 function tsPipelineAsync(s: Scheduler, custom: ShaderFile | null, entry: string, constants: Record<string, number>): void {
-  const key = `${entry}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
-  if (memo.get(s)?.get(custom)?.has(key)) return;
+  const key = entryKey(entry, constants);
+  if (memoFor(s, custom).has(key)) return;
   let pending = inflight.get(s);
   if (!pending) inflight.set(s, (pending = new Map()));
-  const pendingKey = `${custom ? custom.file + custom.code.length : ''}|${key}`;
+  const pendingKey = `${libKey(custom)}|${key}`;
   if (pending.has(pendingKey)) return;
   const p: Promise<void> = s.pipelineAsync(trainSmallParts(custom), entry, constants, `train_small:${entry}`).then((h) => {
     pending.delete(pendingKey);
     if (!h) return; // the pipeline call on first use reports the error
-    let byLib = memo.get(s);
-    if (!byLib) memo.set(s, (byLib = new Map()));
-    let byKey = byLib.get(custom);
-    if (!byKey) byLib.set(custom, (byKey = new Map()));
+    const byKey = memoFor(s, custom);
     if (!byKey.has(key)) byKey.set(key, h);
   });
   pending.set(pendingKey, p);
@@ -189,7 +195,7 @@ function tierOf(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string
 function tierOfUncached(s: Scheduler, spec: NetSpec, entry: string, extra: Record<string, number>): { tier: Tiers; constants: Record<string, number> } {
   const lib = spec.custom ? spec.custom.lib : null;
   const constants = netConstants(spec, extra);
-  const key = `${entry}|${lib ? lib.file + lib.code.length : ''}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+  const key = `${libKey(lib)}|${entryKey(entry, constants)}`;
   let byKey = tiers.get(s);
   if (!byKey) tiers.set(s, (byKey = new Map()));
   let tier = byKey.get(key);
@@ -229,7 +235,7 @@ export function netPipeline(s: Scheduler, spec: NetSpec, entry: string, extra: R
 
 function shapeKey(spec: NetSpec): string {
   const lib = spec.custom ? spec.custom.lib : null;
-  return `${lib ? lib.file + lib.code.length : ''}|${spec.dims}|${spec.acts}|${spec.bias}`;
+  return `${libKey(lib)}|${spec.dims}|${spec.acts}|${spec.bias}`;
 }
 
 function genericConstants(extra: Record<string, number>): Record<string, number> {

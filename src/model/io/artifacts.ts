@@ -132,8 +132,9 @@ export function decodeWeights(data: ArrayBuffer, specs: readonly WeightSpec[], o
     const plain = !q && spec.dtype !== 'bool';
     // float32 / int32: a copy of the bytes (little-endian, as tfjs assumes); else value by value.
     const values = plain ? (isInt ? new Int32Array(data.slice(at, at + bytes)) : new Float32Array(data.slice(at, at + bytes))) : isInt ? new Int32Array(n) : new Float32Array(n);
+    // value by value: bool, or quantized
     for (let i = 0; !plain && i < n; i++) {
-      if (!q) values[i] = spec.dtype === 'bool' ? view.getUint8(i) : spec.dtype === 'int32' ? view.getInt32(4 * i, true) : view.getFloat32(4 * i, true);
+      if (!q) values[i] = view.getUint8(i);
       else if (q.dtype === 'float16') values[i] = float16ToFloat32(view.getUint16(2 * i, true));
       else values[i] = (q.dtype === 'uint8' ? view.getUint8(i) : view.getUint16(2 * i, true)) * (q.scale ?? 1) + (q.min ?? 0);
     }
