@@ -16,9 +16,9 @@ import type { Scheduler } from '../gpu/scheduler';
 import type { GpuTensor, Runtime } from '../runtime';
 import type { Tensor } from '../tensor';
 
-export const ROWS_LIB: ShaderFile = { file: 'lib/rows.wgsl', code: rowsLib };
-export const REDUCE_WORKGROUP_LIB: ShaderFile = { file: 'lib/reduce_workgroup.wgsl', code: reduceWorkgroupLib };
-export const REDUCE_SUBGROUP_LIB: ShaderFile = { file: 'lib/reduce_subgroup.wgsl', code: reduceSubgroupLib };
+const ROWS_LIB: ShaderFile = { file: 'lib/rows.wgsl', code: rowsLib };
+const REDUCE_WORKGROUP_LIB: ShaderFile = { file: 'lib/reduce_workgroup.wgsl', code: reduceWorkgroupLib };
+const REDUCE_SUBGROUP_LIB: ShaderFile = { file: 'lib/reduce_subgroup.wgsl', code: reduceSubgroupLib };
 const SOFTMAX_KERNEL: ShaderFile = { file: 'softmax.wgsl', code: softmaxShader };
 const SOFTMAX_REG_KERNEL: ShaderFile = { file: 'softmax_reg.wgsl', code: softmaxRegShader };
 const SOFTMAX_LONG_KERNEL: ShaderFile = { file: 'softmax_long.wgsl', code: softmaxLongShader };
